@@ -1,0 +1,1 @@
+"""agent-tools: an MCP server of typed crypto research tools."""
