@@ -1,0 +1,162 @@
+"""Configuration from the environment (prefix `AGENT_TOOLS_`) and an optional `.env` file.
+
+Names and defaults are those of CONTRACT.md. Keys are `SecretStr` so they never print;
+they are only ever placed in the headers or query of their own provider's requests.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from agent_tools.errors import NotConfigured
+
+COINGECKO_PUBLIC_URL = "https://api.coingecko.com/api/v3"
+COINGECKO_PRO_URL = "https://pro-api.coingecko.com/api/v3"
+
+# Requests per minute when the user sets nothing. Documented free limits where a
+# provider publishes one (upstream-apis.md §0); a conservative guess otherwise, marked so.
+DEFAULT_RATE_PER_MIN: dict[str, int] = {
+    "coingecko": 30,  # keyless: shared per IP; older docs say 30/min (a demo key lifts it to 100)
+    "defillama": 120,  # undocumented: conservative
+    "binance": 600,  # 6,000 request weight/min; our calls weigh 2-4
+    "goplus": 30,  # undocumented officially; third parties cite 30/min
+    "honeypot": 60,  # undocumented: conservative
+    "dexscreener": 300,  # 300/min for pairs/tokens/search
+    "rugcheck": 60,  # undocumented: conservative
+    "mempool": 60,  # undocumented: conservative
+    "etherscan": 180,  # free: 3 calls/s
+    "evm_rpc": 120,  # public RPCs vary: conservative
+    "solana_rpc": 100,  # api.mainnet-beta: 100 requests / 10 s per IP, kept well under
+    "tokenmetrics": 60,  # undocumented: conservative
+}
+COINGECKO_DEMO_KEY_RATE_PER_MIN = 100
+
+
+class Settings(BaseSettings):
+    """Every knob of the server. Unknown `AGENT_TOOLS_*` variables are ignored."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AGENT_TOOLS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    offline: bool = False
+    deadline_s: float = Field(default=10.0, gt=0, le=300)
+
+    coingecko_base_url: str | None = None
+    coingecko_api_key: SecretStr | None = None
+    coingecko_plan: Literal["demo", "pro"] = "demo"
+    defillama_base_url: str = "https://coins.llama.fi"
+    binance_base_url: str = "https://api.binance.com"
+    goplus_base_url: str = "https://api.gopluslabs.io/api/v1"
+    honeypot_base_url: str = "https://api.honeypot.is"
+    dexscreener_base_url: str = "https://api.dexscreener.com"
+    rugcheck_base_url: str = "https://api.rugcheck.xyz/v1"
+    mempool_base_url: str = "https://mempool.space/api"
+    etherscan_base_url: str = "https://api.etherscan.io/v2/api"
+    etherscan_api_key: SecretStr | None = None
+    tokenmetrics_base_url: str = "https://api.tokenmetrics.com/v2"
+    tokenmetrics_api_key: SecretStr | None = None
+
+    evm_rpc_ethereum: str = "https://ethereum-rpc.publicnode.com"
+    evm_rpc_bsc: str = "https://bsc-dataseed.bnbchain.org"
+    evm_rpc_polygon: str = "https://polygon-rpc.com"
+    evm_rpc_arbitrum: str = "https://arb1.arbitrum.io/rpc"
+    evm_rpc_optimism: str = "https://mainnet.optimism.io"
+    evm_rpc_base: str = "https://mainnet.base.org"
+    solana_rpc_url: str = "https://api.mainnet-beta.solana.com"
+
+    coingecko_rate_per_min: int | None = Field(default=None, gt=0)
+    defillama_rate_per_min: int | None = Field(default=None, gt=0)
+    binance_rate_per_min: int | None = Field(default=None, gt=0)
+    goplus_rate_per_min: int | None = Field(default=None, gt=0)
+    honeypot_rate_per_min: int | None = Field(default=None, gt=0)
+    dexscreener_rate_per_min: int | None = Field(default=None, gt=0)
+    rugcheck_rate_per_min: int | None = Field(default=None, gt=0)
+    mempool_rate_per_min: int | None = Field(default=None, gt=0)
+    etherscan_rate_per_min: int | None = Field(default=None, gt=0)
+    evm_rpc_rate_per_min: int | None = Field(default=None, gt=0)
+    solana_rpc_rate_per_min: int | None = Field(default=None, gt=0)
+    tokenmetrics_rate_per_min: int | None = Field(default=None, gt=0)
+
+    cache_url: str | None = None
+    cache_max_entries: int = Field(default=10_000, gt=0)
+    max_body_bytes: int = Field(default=5_000_000, gt=0)
+    http_token: SecretStr | None = None
+    http_allowed_origins: str | None = None
+
+    @field_validator(
+        "coingecko_base_url",
+        "defillama_base_url",
+        "binance_base_url",
+        "goplus_base_url",
+        "honeypot_base_url",
+        "dexscreener_base_url",
+        "rugcheck_base_url",
+        "mempool_base_url",
+        "etherscan_base_url",
+        "tokenmetrics_base_url",
+        "evm_rpc_ethereum",
+        "evm_rpc_bsc",
+        "evm_rpc_polygon",
+        "evm_rpc_arbitrum",
+        "evm_rpc_optimism",
+        "evm_rpc_base",
+        "solana_rpc_url",
+    )
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value.rstrip("/")
+
+    def rate_per_min(self, provider: str) -> int:
+        """The configured limit, else the provider's documented free limit."""
+        configured: int | None = getattr(self, f"{provider}_rate_per_min", None)
+        if configured is not None:
+            return configured
+        if provider == "coingecko" and self.coingecko_api_key is not None and self.coingecko_plan == "demo":
+            return COINGECKO_DEMO_KEY_RATE_PER_MIN
+        return DEFAULT_RATE_PER_MIN[provider]
+
+    def coingecko_endpoint(self) -> tuple[str, dict[str, str]]:
+        """Base URL and auth header for CoinGecko, checked for the demo/pro mix-up.
+
+        A pro key only works on pro-api.coingecko.com and a demo key only on
+        api.coingecko.com; CoinGecko answers the mix-up with a confusing 401
+        (error 10010/10011), so it is refused here with the fix spelled out.
+        """
+        key = self.coingecko_api_key
+        default = (
+            COINGECKO_PRO_URL if key is not None and self.coingecko_plan == "pro" else COINGECKO_PUBLIC_URL
+        )
+        base = self.coingecko_base_url or default
+        host = urlsplit(base).hostname or ""
+        if key is None:
+            return base, {}
+        if self.coingecko_plan == "pro":
+            if host == "api.coingecko.com":
+                raise NotConfigured(
+                    "a CoinGecko pro key cannot be used with api.coingecko.com",
+                    hint="unset AGENT_TOOLS_COINGECKO_BASE_URL (pro uses https://pro-api.coingecko.com/api/v3)"
+                    " or set AGENT_TOOLS_COINGECKO_PLAN=demo if this is a demo key",
+                )
+            return base, {"x-cg-pro-api-key": key.get_secret_value()}
+        if host == "pro-api.coingecko.com":
+            raise NotConfigured(
+                "a CoinGecko demo key cannot be used with pro-api.coingecko.com",
+                hint="set AGENT_TOOLS_COINGECKO_PLAN=pro if this is a pro key,"
+                " or unset AGENT_TOOLS_COINGECKO_BASE_URL for the demo host",
+            )
+        return base, {"x-cg-demo-api-key": key.get_secret_value()}
+
+    def allowed_origins(self) -> list[str]:
+        if not self.http_allowed_origins:
+            return []
+        return [o.strip().rstrip("/") for o in self.http_allowed_origins.split(",") if o.strip()]

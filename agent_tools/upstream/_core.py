@@ -1,0 +1,558 @@
+"""The one pipeline every upstream call goes through.
+
+    cache lookup (TTL, single-flight, stale-if-error)
+      -> rate limiter (per provider, shared by every caller in the process)
+      -> retry (tenacity: 429/5xx/timeouts, honours Retry-After, bounded by the call deadline)
+      -> httpx.AsyncClient (pooled, timeouts, base URL from settings, body size cap)
+      -> parse into a pydantic model (a drifted body is UPSTREAM_BAD_RESPONSE)
+
+Provider modules only describe endpoints and shapes; nothing here knows about a
+particular provider beyond its name, base URL, headers, limit and an optional hook
+that reads provider-specific error bodies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import hashlib
+import json
+import logging
+import math
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Generator, Hashable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+import httpx
+from cachetools import TLRUCache
+from pydantic import TypeAdapter, ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
+
+from agent_tools.errors import (
+    AgentToolsError,
+    DeadlineExceeded,
+    UpstreamBadResponse,
+    UpstreamError,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+)
+
+T = TypeVar("T")
+log = logging.getLogger("agent_tools.upstream")
+
+MAX_ATTEMPTS = 4
+MAX_RETRY_AFTER_S = 3 * 24 * 3600.0  # Binance bans last up to three days
+CONNECT_TIMEOUT_S = 5.0
+READ_TIMEOUT_S = 8.0
+
+
+# --- time -----------------------------------------------------------------------------
+
+
+class Clock(Protocol):
+    """Time as the pipeline sees it; tests inject one so that no test really sleeps."""
+
+    def now(self) -> float:
+        """Monotonic seconds, for TTLs, windows and deadlines."""
+        ...
+
+    def wall(self) -> float:
+        """Unix seconds, for `as_of` and HTTP-date Retry-After headers."""
+        ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class LoopClock:
+    """The event loop's clock: virtual under a time-travelling test loop, real otherwise."""
+
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def wall(self) -> float:
+        return time.time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+_deadline: ContextVar[float | None] = ContextVar("agent_tools_deadline", default=None)
+
+
+@contextlib.contextmanager
+def deadline_scope(clock: Clock, seconds: float) -> Generator[float]:
+    """Set the absolute deadline that every upstream wait of this call must respect."""
+    at = clock.now() + seconds
+    token = _deadline.set(at)
+    try:
+        yield at
+    finally:
+        _deadline.reset(token)
+
+
+def remaining(clock: Clock) -> float | None:
+    """Seconds left before the current call's deadline, or None outside a call."""
+    at = _deadline.get()
+    return None if at is None else at - clock.now()
+
+
+# --- observation -------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    """Counters for /metrics and for tests: what the pipeline did, by provider."""
+
+    requests: Counter[tuple[str, str]] = field(default_factory=Counter[tuple[str, str]])
+    retries: Counter[str] = field(default_factory=Counter[str])
+    cache: Counter[tuple[str, str]] = field(default_factory=Counter[tuple[str, str]])
+    limiter_waits: Counter[str] = field(default_factory=Counter[str])
+
+
+# --- cache ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fetched(Generic[T]):
+    """A parsed upstream value with its provenance."""
+
+    value: T
+    fetched_at: float  # unix seconds when we received it
+    stale: bool = False
+
+
+@dataclass(frozen=True)
+class _Entry:
+    value: Any
+    fetched_at: float
+    fresh_until: float
+    keep_until: float
+
+
+class ResponseCache:
+    """Bounded TTL cache that keeps expired values for a grace period (stale-if-error)."""
+
+    def __init__(self, clock: Clock, max_entries: int) -> None:
+        self._store: TLRUCache[Hashable, _Entry] = TLRUCache(
+            maxsize=max_entries, ttu=lambda _key, entry, _now: entry.keep_until, timer=clock.now
+        )
+        self._clock = clock
+
+    def get(self, key: Hashable) -> _Entry | None:
+        return self._store.get(key)
+
+    def put(self, key: Hashable, value: Any, ttl: float, grace: float) -> _Entry:
+        now = self._clock.now()
+        entry = _Entry(value, self._clock.wall(), now + ttl, now + ttl + grace)
+        self._store[key] = entry
+        return entry
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+
+class SingleFlight:
+    """Concurrent identical misses share one in-flight load."""
+
+    def __init__(self) -> None:
+        self._inflight: dict[Hashable, asyncio.Future[Any]] = {}
+
+    async def do(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        future = self._inflight.get(key)
+        if future is None:
+            future = asyncio.ensure_future(load())
+            self._inflight[key] = future
+            future.add_done_callback(lambda done: self._settle(key, done))
+        # shield: one caller giving up must not cancel the load the others wait for
+        result: T = await asyncio.shield(future)
+        return result
+
+    def _settle(self, key: Hashable, done: asyncio.Future[Any]) -> None:
+        if self._inflight.get(key) is done:
+            del self._inflight[key]
+        if not done.cancelled():
+            done.exception()  # mark retrieved: every waiter already got it
+
+
+# --- rate limiting -------------------------------------------------------------------------
+
+
+class RateLimiter:
+    """At most `limit` sends in any `window` seconds, for every caller of one provider.
+
+    Each caller reserves the earliest slot that keeps the sliding window within the
+    limit, then waits for it, so a burst is spread out instead of drawing 429s. A slot
+    further away than the caller's deadline is refused up front rather than waited for.
+    """
+
+    def __init__(self, limit: int, clock: Clock, window: float = 60.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._slots: deque[float] = deque(maxlen=limit)
+
+    def reserve(self, budget: float | None) -> float:
+        """Book a slot; return how long to wait for it, or raise if it is past the budget."""
+        now = self._clock.now()
+        slot = now
+        if len(self._slots) == self.limit:
+            slot = max(slot, self._slots[0] + self.window)
+        if self._slots:
+            slot = max(slot, self._slots[-1])
+        wait = slot - now
+        if budget is not None and wait > budget:
+            raise _LimiterFull(wait)
+        self._slots.append(slot)
+        return wait
+
+
+class _LimiterFull(Exception):
+    def __init__(self, wait: float) -> None:
+        super().__init__(wait)
+        self.wait = wait
+
+
+# --- retry ----------------------------------------------------------------------------------
+
+
+class Retryable(Exception):
+    """A failure worth retrying; carries the error to report if retries run out.
+
+    Provider error hooks return one to ask for a retry, or a plain error to fail at once.
+    """
+
+    def __init__(self, error: UpstreamError, retry_after: float | None = None) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None, wall_now: float) -> float | None:
+    """Retry-After as seconds from now: delta-seconds or an HTTP date (RFC 9110)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - wall_now
+    if not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
+
+
+ErrorHook = Callable[[httpx.Response, Any], "AgentToolsError | Retryable | None"]
+"""Reads a provider's own error body (status and parsed JSON or None); None = not special."""
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    name: str  # settings key and metrics label, e.g. "coingecko"
+    display: str  # for messages, e.g. "CoinGecko"
+    base_url: str
+    rate_per_min: int
+    headers: Mapping[str, str] = field(default_factory=dict[str, str])
+    auth_params: Mapping[str, str] = field(default_factory=dict[str, str])  # e.g. apikey=...
+    error_hook: ErrorHook | None = None
+    hint: str | None = None  # what helps when this provider rate-limits us
+
+
+class Pipeline:
+    """Shared state for all providers: clock, cache, single-flight, limiters, HTTP clients."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        max_entries: int = 10_000,
+        max_body_bytes: int = 5_000_000,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.clock = clock
+        self.cache = ResponseCache(clock, max_entries)
+        self.stats = Stats()
+        self.max_body_bytes = max_body_bytes
+        self._flights = SingleFlight()
+        self._transport = transport
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._limiters: dict[str, RateLimiter] = {}
+
+    def upstream(self, spec: ProviderSpec) -> Upstream:
+        return Upstream(self, spec)
+
+    def limiter(self, spec: ProviderSpec) -> RateLimiter:
+        limiter = self._limiters.get(spec.name)
+        if limiter is None or limiter.limit != spec.rate_per_min:
+            limiter = self._limiters[spec.name] = RateLimiter(spec.rate_per_min, self.clock)
+        return limiter
+
+    def client(self, spec: ProviderSpec) -> httpx.AsyncClient:
+        """One pooled client per provider and base URL."""
+        key = f"{spec.name} {spec.base_url}"
+        client = self._clients.get(key)
+        if client is None:
+            client = self._clients[key] = httpx.AsyncClient(
+                base_url=spec.base_url + "/",
+                headers={"accept": "application/json", "user-agent": "agent-tools/0.1"},
+                timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
+                limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+                transport=self._transport,
+                follow_redirects=False,
+            )
+        return client
+
+    async def aclose(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    async def cached(
+        self,
+        key: Hashable,
+        load: Callable[[], Awaitable[T]],
+        *,
+        ttl: float,
+        grace: float,
+        provider: str,
+    ) -> Fetched[T]:
+        """Fresh cache hit, else one shared load; on failure an expired value if still kept."""
+        entry = self.cache.get(key)
+        if entry is not None and self.clock.now() < entry.fresh_until:
+            self.stats.cache[(provider, "hit")] += 1
+            return Fetched(entry.value, entry.fetched_at)
+        self.stats.cache[(provider, "miss")] += 1
+
+        async def load_and_store() -> _Entry:
+            return self.cache.put(key, await load(), ttl, grace)
+
+        try:
+            fresh = await self._flights.do(key, load_and_store)
+        except (UpstreamError, DeadlineExceeded):
+            old = self.cache.get(key)
+            if old is None:
+                raise
+            self.stats.cache[(provider, "stale")] += 1
+            return Fetched(old.value, old.fetched_at, stale=True)
+        return Fetched(fresh.value, fresh.fetched_at)
+
+
+class Upstream:
+    """A provider seen through the pipeline: `get`/`post` return parsed, cached values."""
+
+    def __init__(self, pipeline: Pipeline, spec: ProviderSpec) -> None:
+        self._p = pipeline
+        self.spec = spec
+
+    async def get(
+        self,
+        path: str,
+        params: Mapping[str, str] | None,
+        adapter: TypeAdapter[T],
+        *,
+        ttl: float,
+        grace: float = 3600.0,
+        max_bytes: int | None = None,
+    ) -> Fetched[T]:
+        params = dict(params or {})
+        key = (self.spec.name, self.spec.base_url, "GET", path, tuple(sorted(params.items())))
+        return await self._p.cached(
+            key,
+            lambda: self._load("GET", path, params, None, adapter, max_bytes),
+            ttl=ttl,
+            grace=grace,
+            provider=self.spec.name,
+        )
+
+    async def post(
+        self,
+        path: str,
+        body: Any,
+        adapter: TypeAdapter[T],
+        *,
+        ttl: float,
+        grace: float = 3600.0,
+    ) -> Fetched[T]:
+        digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        key = (self.spec.name, self.spec.base_url, "POST", path, digest)
+        return await self._p.cached(
+            key,
+            lambda: self._load("POST", path, {}, body, adapter, None),
+            ttl=ttl,
+            grace=grace,
+            provider=self.spec.name,
+        )
+
+    # -- one load: limiter, retries, HTTP, parse ------------------------------------------
+
+    async def _load(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        body: Any,
+        adapter: TypeAdapter[T],
+        max_bytes: int | None,
+    ) -> T:
+        clock = self._p.clock
+
+        def stop(state: RetryCallState) -> bool:
+            """Out of attempts, or the next wait would end past the call's deadline."""
+            left = remaining(clock)
+            return state.attempt_number >= MAX_ATTEMPTS or (left is not None and state.upcoming_sleep >= left)
+
+        backoff = wait_exponential_jitter(initial=0.5, max=8.0, jitter=0.5)
+
+        def wait(state: RetryCallState) -> float:
+            failure = state.outcome.exception() if state.outcome else None
+            if isinstance(failure, Retryable) and failure.retry_after is not None:
+                return failure.retry_after
+            return backoff(state)
+
+        async def before_sleep(state: RetryCallState) -> None:
+            self._p.stats.retries[self.spec.name] += 1
+            log.info(
+                "retrying upstream",
+                extra={"provider": self.spec.name, "path": path, "wait_s": round(state.upcoming_sleep, 3)},
+            )
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(Retryable),
+            wait=wait,
+            stop=stop,
+            sleep=clock.sleep,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        raw: Any = None
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    raw = await self._attempt(method, path, params, body, max_bytes or self._p.max_body_bytes)
+        except Retryable as failure:
+            raise failure.error from None
+        try:
+            return adapter.validate_python(raw)
+        except ValidationError as exc:
+            where = sorted({".".join(str(p) for p in err["loc"]) or "<root>" for err in exc.errors()})[:5]
+            raise UpstreamBadResponse(
+                self.spec.name,
+                f"{self.spec.display} returned an unexpected response shape (at {', '.join(where)})",
+                hint="the provider may have changed its API; try again later or report it",
+            ) from None
+
+    async def _attempt(
+        self, method: str, path: str, params: dict[str, str], body: Any, max_bytes: int
+    ) -> Any:
+        spec, clock, stats = self.spec, self._p.clock, self._p.stats
+        left = remaining(clock)
+        if left is not None and left <= 0:
+            raise DeadlineExceeded(f"no time left to call {spec.display} within the deadline")
+        try:
+            wait = self._p.limiter(spec).reserve(left)
+        except _LimiterFull as full:
+            raise UpstreamRateLimited(
+                spec.name,
+                f"{spec.display} request budget ({spec.rate_per_min}/min) is used up; "
+                f"try again in {math.ceil(full.wait)} s",
+                retry_after_s=full.wait,
+                hint=spec.hint,
+            ) from None
+        if wait > 0:
+            stats.limiter_waits[spec.name] += 1
+            await clock.sleep(wait)
+            left = remaining(clock)
+
+        timeout = READ_TIMEOUT_S if left is None else max(min(READ_TIMEOUT_S, left), 0.001)
+        client = self._p.client(spec)
+        request = client.build_request(
+            method,
+            path.lstrip("/"),
+            params={**params, **spec.auth_params} or None,
+            json=body,
+            headers=dict(spec.headers),
+            timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT_S, timeout)),
+        )
+        try:
+            async with asyncio.timeout(timeout + 1.0):
+                response = await client.send(request, stream=True)
+                try:
+                    content = await self._read_capped(response, max_bytes)
+                finally:
+                    await response.aclose()
+        except (httpx.TimeoutException, TimeoutError):
+            stats.requests[(spec.name, "timeout")] += 1
+            left = remaining(clock)
+            if left is not None and left <= 0.001:
+                raise DeadlineExceeded(f"{spec.display} did not answer within the deadline") from None
+            raise Retryable(UpstreamUnavailable(spec.name, f"{spec.display} timed out")) from None
+        except httpx.TransportError:
+            stats.requests[(spec.name, "network_error")] += 1
+            raise Retryable(UpstreamUnavailable(spec.name, f"{spec.display} is unreachable")) from None
+
+        stats.requests[(spec.name, str(response.status_code))] += 1
+        log.info(
+            "upstream request",
+            extra={"provider": spec.name, "method": method, "path": path, "status": response.status_code},
+        )
+        return self._interpret(response, content)
+
+    async def _read_capped(self, response: httpx.Response, cap: int) -> bytes:
+        declared = response.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > cap:
+            raise UpstreamBadResponse(
+                self.spec.name, f"{self.spec.display} response is too large (over {cap} bytes); refused"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise UpstreamBadResponse(
+                    self.spec.name, f"{self.spec.display} response is too large (over {cap} bytes); refused"
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _interpret(self, response: httpx.Response, content: bytes) -> Any:
+        spec = self.spec
+        status = response.status_code
+        try:
+            parsed: Any = json.loads(content) if content else None
+            well_formed = True
+        except ValueError:
+            parsed, well_formed = None, False
+
+        if spec.error_hook is not None:
+            special = spec.error_hook(response, parsed)
+            if special is not None:
+                raise special
+
+        retry_after = parse_retry_after(response.headers.get("retry-after"), self._p.clock.wall())
+        if status == 429:
+            wait_text = f"; try again in {math.ceil(retry_after)} s" if retry_after is not None else ""
+            raise Retryable(
+                UpstreamRateLimited(
+                    spec.name,
+                    f"{spec.display} is rate limiting{wait_text}",
+                    retry_after_s=retry_after,
+                    hint=spec.hint,
+                ),
+                retry_after,
+            )
+        if status >= 500:
+            raise Retryable(UpstreamUnavailable(spec.name, f"{spec.display} failed with HTTP {status}"))
+        if status == 404:
+            raise UpstreamBadResponse(spec.name, f"{spec.display} has no such resource (HTTP 404)")
+        if status >= 400:
+            raise UpstreamBadResponse(spec.name, f"{spec.display} refused the request (HTTP {status})")
+        if not well_formed:
+            raise UpstreamBadResponse(spec.name, f"{spec.display} returned a body that is not JSON")
+        return parsed

@@ -1,0 +1,62 @@
+"""Binance spot: last prices for every symbol (upstream-apis.md §10)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+from agent_tools.errors import AgentToolsError, UpstreamRateLimited, UpstreamUnavailable
+from agent_tools.settings import Settings
+from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec, Retryable, parse_retry_after
+
+PRICE_TTL_S = 30.0
+
+
+class TickerPrice(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    symbol: str
+    price: float  # Binance sends a decimal string; pydantic parses it
+
+
+_TICKERS = TypeAdapter(list[TickerPrice])
+
+
+def _error_hook(response: httpx.Response, _body: Any) -> AgentToolsError | Retryable | None:
+    """418 is an IP ban: retrying only lengthens it, so fail at once with the wait."""
+    status = response.status_code
+    if status == 418:
+        wait = parse_retry_after(response.headers.get("retry-after"), 0.0)
+        return UpstreamRateLimited(
+            "binance",
+            "Binance has banned this IP for sending too many requests"
+            + (f"; the ban ends in {int(wait)} s" if wait is not None else ""),
+            retry_after_s=wait,
+            hint="lower AGENT_TOOLS_BINANCE_RATE_PER_MIN",
+        )
+    if status == 451:
+        return UpstreamUnavailable(
+            "binance", "Binance is not available from this region (HTTP 451)", retryable=False
+        )
+    return None
+
+
+def spec(settings: Settings) -> ProviderSpec:
+    return ProviderSpec(
+        name="binance",
+        display="Binance",
+        base_url=settings.binance_base_url,
+        rate_per_min=settings.rate_per_min("binance"),
+        error_hook=_error_hook,
+    )
+
+
+class Binance:
+    def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
+        self._up = pipeline.upstream(spec(settings))
+
+    async def all_prices(self) -> Fetched[dict[str, float]]:
+        """Every symbol's last price in one request (weight 4), so an unlisted pair never errors."""
+        fetched = await self._up.get("/api/v3/ticker/price", None, _TICKERS, ttl=PRICE_TTL_S)
+        return Fetched({t.symbol: t.price for t in fetched.value}, fetched.fetched_at, fetched.stale)

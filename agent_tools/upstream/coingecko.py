@@ -1,0 +1,152 @@
+"""CoinGecko: coin list, simple and token prices, search (upstream-apis.md §1)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import httpx
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+from agent_tools.errors import AgentToolsError, NotConfigured, UpstreamRateLimited
+from agent_tools.settings import Settings
+from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec, Retryable, parse_retry_after
+
+PRICE_TTL_S = 60.0
+METADATA_TTL_S = 6 * 3600.0
+METADATA_GRACE_S = 7 * 24 * 3600.0
+COIN_LIST_MAX_BYTES = 40_000_000  # ~17k coins with their platforms
+_KEY_HINT = "set AGENT_TOOLS_COINGECKO_API_KEY (a free demo key allows 100 calls/min)"
+
+
+class CoinListItem(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    symbol: str
+    name: str
+    platforms: dict[str, str | None] | None = None
+
+
+class SearchCoin(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    name: str
+    symbol: str
+    market_cap_rank: int | None = None
+
+
+class SearchResult(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    coins: list[SearchCoin]
+
+
+PriceRow = dict[str, float | None]
+"""`{usd, usd_market_cap, usd_24h_vol, usd_24h_change, last_updated_at}`; absent = unknown."""
+
+_COIN_LIST = TypeAdapter(list[CoinListItem])
+_PRICES = TypeAdapter(dict[str, PriceRow])
+_SEARCH = TypeAdapter(SearchResult)
+
+
+def _error_hook(response: httpx.Response, body: Any) -> AgentToolsError | Retryable | None:
+    """CoinGecko reports key and plan problems as error codes inside the body."""
+    code: object = None
+    if isinstance(body, dict):
+        fields = cast(dict[str, object], body)
+        status = fields.get("status")
+        code = (
+            cast(dict[str, object], status).get("error_code")
+            if isinstance(status, dict)
+            else fields.get("error_code")
+        )
+    if code == 10010:
+        return NotConfigured(
+            "CoinGecko says this is a pro key used against the public host",
+            hint="set AGENT_TOOLS_COINGECKO_PLAN=pro (and unset AGENT_TOOLS_COINGECKO_BASE_URL)",
+        )
+    if code == 10011:
+        return NotConfigured(
+            "CoinGecko says this is a demo key used against the pro host",
+            hint="set AGENT_TOOLS_COINGECKO_PLAN=demo (and unset AGENT_TOOLS_COINGECKO_BASE_URL)",
+        )
+    if code in (10002, 10005) or response.status_code in (401, 403):
+        return NotConfigured(
+            f"CoinGecko refused the request (HTTP {response.status_code}): key missing, invalid or"
+            " not allowed on this plan",
+            hint="check AGENT_TOOLS_COINGECKO_API_KEY and AGENT_TOOLS_COINGECKO_PLAN",
+        )
+    if response.status_code == 429:
+        wait = parse_retry_after(response.headers.get("retry-after"), 0.0)
+        return Retryable(
+            UpstreamRateLimited(
+                "coingecko",
+                "CoinGecko is rate limiting" + (f"; try again in {int(wait)} s" if wait else ""),
+                retry_after_s=wait,
+                hint=_KEY_HINT,
+            ),
+            wait,
+        )
+    return None
+
+
+def spec(settings: Settings) -> ProviderSpec:
+    base_url, headers = settings.coingecko_endpoint()
+    return ProviderSpec(
+        name="coingecko",
+        display="CoinGecko",
+        base_url=base_url,
+        rate_per_min=settings.rate_per_min("coingecko"),
+        headers=headers,
+        error_hook=_error_hook,
+        hint=_KEY_HINT if settings.coingecko_api_key is None else None,
+    )
+
+
+class CoinGecko:
+    def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
+        self._up = pipeline.upstream(spec(settings))
+
+    async def coins_list(self) -> Fetched[list[CoinListItem]]:
+        """Every coin id with symbol, name and contract platforms; hours-fresh is enough."""
+        return await self._up.get(
+            "/coins/list",
+            {"include_platform": "true"},
+            _COIN_LIST,
+            ttl=METADATA_TTL_S,
+            grace=METADATA_GRACE_S,
+            max_bytes=COIN_LIST_MAX_BYTES,
+        )
+
+    async def simple_price(self, ids: list[str], vs_currency: str) -> Fetched[dict[str, PriceRow]]:
+        """Price, market cap, 24 h volume and change for many ids in one request."""
+        return await self._up.get(
+            "/simple/price",
+            {"ids": ",".join(sorted(set(ids))), "vs_currencies": vs_currency, **_INCLUDE_ALL},
+            _PRICES,
+            ttl=PRICE_TTL_S,
+        )
+
+    async def token_price(
+        self, platform: str, addresses: list[str], vs_currency: str
+    ) -> Fetched[dict[str, PriceRow]]:
+        """Token prices by contract; response keys are the addresses (case as CoinGecko echoes them)."""
+        return await self._up.get(
+            f"/simple/token_price/{platform}",
+            {
+                "contract_addresses": ",".join(sorted(set(addresses))),
+                "vs_currencies": vs_currency,
+                **_INCLUDE_ALL,
+            },
+            _PRICES,
+            ttl=PRICE_TTL_S,
+        )
+
+    async def search(self, query: str) -> Fetched[SearchResult]:
+        return await self._up.get("/search", {"query": query}, _SEARCH, ttl=METADATA_TTL_S / 6)
+
+
+_INCLUDE_ALL = {
+    "include_market_cap": "true",
+    "include_24hr_vol": "true",
+    "include_24hr_change": "true",
+    "include_last_updated_at": "true",
+}
