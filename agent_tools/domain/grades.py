@@ -1,0 +1,450 @@
+"""Open-model trader and investor grades from a daily price / volume / market-cap series.
+
+Pure functions: no I/O, no clock, no cross-section. One asset is graded on its own history, so
+the same code serves the `get_grade` tool and the backtest (benchmarks/grade_backtest.py).
+Method, weights and backtest results: docs/grades.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from itertools import pairwise
+from typing import Literal
+
+from agent_tools.domain import indicators as ind
+
+Horizon = Literal["trader", "investor"]
+Signal = Literal["bullish", "bearish", "neutral"]
+
+TRADER_MIN_DAYS = 120
+"""A 100-day SMA and 90-day windows, plus ~20 rows for the MACD EMAs to settle."""
+TRADER_LOOKBACK_DAYS = 200
+"""The trader grade reads only the last 200 rows, so a 200-row slice and a 10-year history
+give the same trader grade (the backtest and the tool can pass different lengths)."""
+INVESTOR_MIN_DAYS = 365
+"""One full year: the 365-day SMA and the one-year Sharpe ratio need it."""
+
+BULLISH_THRESHOLD = 60.0
+"""Trader grade >= 60 -> bullish; see docs/grades.md for the backtest by bucket."""
+BEARISH_THRESHOLD = 40.0
+"""Trader grade <= 40 -> bearish; in between -> neutral."""
+
+_MIN_VOLUME_SHARE = 2 / 3
+"""A volume or market-cap window counts only if at least this share of its days have data."""
+
+
+@dataclass(frozen=True)
+class DailySeries:
+    """One row per day, oldest first. Volume and market cap are in the quote currency.
+
+    Closes must be finite and > 0. Volume and market cap may be missing as a whole (``None``) or
+    per day (``None``, NaN or <= 0, which upstream feeds use for "no data").
+    """
+
+    dates: Sequence[date]
+    close: Sequence[float]
+    volume: Sequence[float | None] | None = None
+    market_cap: Sequence[float | None] | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.dates)
+        if n == 0:
+            raise ValueError("series is empty")
+        if len(self.close) != n:
+            raise ValueError("dates and close differ in length")
+        for name, column in (("volume", self.volume), ("market_cap", self.market_cap)):
+            if column is not None and len(column) != n:
+                raise ValueError(f"dates and {name} differ in length")
+        if any(b <= a for a, b in pairwise(self.dates)):
+            raise ValueError("dates must be strictly increasing")
+        if not all(math.isfinite(c) and c > 0 for c in self.close):
+            raise ValueError("every close must be finite and > 0")
+
+    def tail(self, rows: int) -> DailySeries:
+        """The last ``rows`` rows (all of them if the series is shorter)."""
+        start = max(0, len(self.dates) - rows)
+        return DailySeries(
+            dates=self.dates[start:],
+            close=self.close[start:],
+            volume=None if self.volume is None else self.volume[start:],
+            market_cap=None if self.market_cap is None else self.market_cap[start:],
+        )
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One input of a grade. ``weight`` is the weight actually used (renormalised; 0 if no data)."""
+
+    name: str
+    horizon: Horizon
+    value: float | None
+    score: float | None
+    weight: float
+    description: str
+
+
+@dataclass(frozen=True)
+class GradeResult:
+    trader_grade: float | None
+    investor_grade: float | None
+    signal: Signal | None
+    factors: list[Factor]
+    warnings: list[str]
+    method: str
+    as_of: date
+
+
+# --- score transforms: fixed maps from a raw value to 0..100, the same for every asset ---------
+
+
+def _logistic(scale: float, centre: float = 0.0) -> Callable[[float], float]:
+    """100 / (1 + exp(-(x - centre) / scale)): 50 at the centre, ~73 one scale above it."""
+
+    def score(x: float) -> float:
+        z = (x - centre) / scale
+        if z < -500.0:
+            return 0.0
+        return 100.0 / (1.0 + math.exp(-z))
+
+    return score
+
+
+def _linear(low: float, high: float) -> Callable[[float], float]:
+    """0 at ``low``, 100 at ``high``, clipped outside (``low`` may exceed ``high``)."""
+
+    def score(x: float) -> float:
+        return 100.0 * min(1.0, max(0.0, (x - low) / (high - low)))
+
+    return score
+
+
+def _neg_log_logistic(scale: float) -> Callable[[float], float]:
+    """Logistic in -ln(x): ratios below 1 score above 50."""
+    inner = _logistic(scale)
+    return lambda x: inner(-math.log(x))
+
+
+def _log10_linear(low: float, high: float) -> Callable[[float], float]:
+    inner = _linear(math.log10(low), math.log10(high))
+    return lambda x: inner(math.log10(x))
+
+
+# --- factor values ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The rows one horizon reads, with missing volume / market cap as None."""
+
+    close: Sequence[float]
+    volume: list[float | None]
+    market_cap: list[float | None]
+
+
+def _clean(column: Sequence[float | None] | None, n: int) -> list[float | None]:
+    if column is None:
+        return [None] * n
+    return [v if v is not None and math.isfinite(v) and v > 0 else None for v in column]
+
+
+def _mean_present(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    if not values or len(present) < _MIN_VOLUME_SHARE * len(values):
+        return None
+    return math.fsum(present) / len(present)
+
+
+def _ma_structure(w: _Window) -> float | None:
+    """Share of the 6 pairs among (close, SMA20, SMA50, SMA100) where the shorter is above."""
+    levels = [
+        w.close[-1],
+        ind.mean_last(w.close, 20),
+        ind.mean_last(w.close, 50),
+        ind.mean_last(w.close, 100),
+    ]
+    known = [v for v in levels if v is not None]
+    if len(known) < len(levels):
+        return None
+    pairs = [(i, j) for i in range(4) for j in range(i + 1, 4)]
+    return sum(1 for i, j in pairs if known[i] > known[j]) / len(pairs)
+
+
+def _macd_histogram(w: _Window) -> float | None:
+    histogram = ind.macd(w.close).histogram[-1]
+    return None if histogram is None else histogram / w.close[-1]
+
+
+def _volatility_regime(w: _Window) -> float | None:
+    short, long = ind.annualised_volatility(w.close, 30), ind.annualised_volatility(w.close, 90)
+    if short is None or long is None or long == 0.0:
+        return None
+    return max(short, 1e-12) / long
+
+
+def _volume_trend(w: _Window) -> float | None:
+    if len(w.volume) < 90:
+        return None
+    recent, base = _mean_present(w.volume[-7:]), _mean_present(w.volume[-90:])
+    if recent is None or base is None:
+        return None
+    return math.log(recent / base)
+
+
+def _drawdown_90d(w: _Window) -> float | None:
+    if len(w.close) < 90:
+        return None
+    return w.close[-1] / max(w.close[-90:]) - 1.0
+
+
+def _long_term_trend(w: _Window) -> float | None:
+    average = ind.mean_last(w.close, 365)
+    return None if average is None else math.log(w.close[-1] / average)
+
+
+def _drawdown_from_ath(w: _Window) -> float | None:
+    dd = ind.drawdown(w.close)
+    return None if dd is None else dd.current
+
+
+def _recovery(w: _Window) -> float | None:
+    dd = ind.drawdown(w.close)
+    return None if dd is None else dd.recovery
+
+
+def _liquidity(w: _Window) -> float | None:
+    ratios = [
+        v / m
+        for v, m in zip(w.volume[-30:], w.market_cap[-30:], strict=True)
+        if v is not None and m is not None
+    ]
+    if len(ratios) < _MIN_VOLUME_SHARE * 30:
+        return None
+    ratios.sort()
+    mid = len(ratios) // 2
+    return ratios[mid] if len(ratios) % 2 else (ratios[mid - 1] + ratios[mid]) / 2
+
+
+def _market_cap(w: _Window) -> float | None:
+    """Latest market cap, if one exists in the last 7 days (an older one is not "current")."""
+    recent = [m for m in w.market_cap[-7:] if m is not None]
+    return recent[-1] if recent else None
+
+
+@dataclass(frozen=True)
+class _Spec:
+    name: str
+    weight: float
+    description: str
+    value: Callable[[_Window], float | None]
+    score: Callable[[float], float]
+
+
+# Trader weights, frozen: chosen on 2017-01-01..2021-12-31 only, by scripts/fit_grade_weights.py
+# (output in docs/grades.md). Rule fixed in advance: weight proportional to the factor's mean
+# weekly rank IC with the 30-day forward return, averaged over yahoo_daily and coingecko_daily,
+# if positive in both; else 0. Rounded to 0.05. return_90d, volatility_regime and volume_trend
+# had IC <= 0 in at least one set, so they are reported for information with weight 0.
+_TRADER: tuple[_Spec, ...] = (
+    _Spec(
+        "trend_ma_structure",
+        0.20,
+        "share of the 6 pairs of (close, SMA20, SMA50, SMA100) in bullish order (shorter above longer)",
+        _ma_structure,
+        _linear(0.0, 1.0),
+    ),
+    _Spec("return_7d", 0.15, "7-day log return", lambda w: ind.log_return(w.close, 7), _logistic(0.10)),
+    _Spec("return_30d", 0.10, "30-day log return", lambda w: ind.log_return(w.close, 30), _logistic(0.20)),
+    _Spec("return_90d", 0.0, "90-day log return", lambda w: ind.log_return(w.close, 90), _logistic(0.35)),
+    _Spec(
+        "rsi_14",
+        0.15,
+        "14-day RSI (Wilder); read as momentum, 30 -> score 0, 70 -> score 100",
+        lambda w: ind.rsi(w.close, 14)[-1],
+        _linear(30.0, 70.0),
+    ),
+    _Spec(
+        "macd_histogram",
+        0.10,
+        "MACD(12,26,9) histogram divided by the close",
+        _macd_histogram,
+        _logistic(0.01),
+    ),
+    _Spec(
+        "volatility_regime",
+        0.0,
+        "30-day / 90-day annualised volatility; calmer than usual scores higher",
+        _volatility_regime,
+        _neg_log_logistic(0.25),
+    ),
+    _Spec(
+        "volume_trend",
+        0.0,
+        "ln(mean volume of the last 7 days / mean of the last 90)",
+        _volume_trend,
+        _logistic(0.5),
+    ),
+    _Spec(
+        "drawdown_90d",
+        0.30,
+        "close / highest close of the last 90 days - 1; -50 % or worse scores 0",
+        _drawdown_90d,
+        _linear(-0.5, 0.0),
+    ),
+)
+
+# Investor weights are equal by design: the data here cannot fit them (see docs/grades.md).
+_INVESTOR: tuple[_Spec, ...] = (
+    _Spec(
+        "long_term_trend",
+        1 / 6,
+        "ln(close / 365-day SMA)",
+        _long_term_trend,
+        _logistic(0.5),
+    ),
+    _Spec(
+        "drawdown_from_ath",
+        1 / 6,
+        "close / highest close in the history supplied - 1",
+        _drawdown_from_ath,
+        _linear(-1.0, 0.0),
+    ),
+    _Spec(
+        "drawdown_recovery",
+        1 / 6,
+        "share of the worst peak-to-trough fall that has since been regained (0..1)",
+        _recovery,
+        _linear(0.0, 1.0),
+    ),
+    _Spec(
+        "sharpe_365d",
+        1 / 6,
+        "annualised mean / volatility of daily log returns over 365 days (risk-free 0)",
+        lambda w: ind.sharpe_ratio(w.close, 365),
+        _logistic(1.0),
+    ),
+    _Spec(
+        "liquidity",
+        1 / 6,
+        "median daily volume / market cap over 30 days; 0.1 % scores 0, 10 % scores 100 (log scale)",
+        _liquidity,
+        _log10_linear(0.001, 0.1),
+    ),
+    _Spec(
+        "market_cap_size",
+        1 / 6,
+        "latest market cap (USD); $10M scores 0, $100B scores 100 (log scale)",
+        _market_cap,
+        _log10_linear(1e7, 1e11),
+    ),
+    _Spec(
+        "history_length",
+        1 / 6,
+        "days of price history supplied; 4 years or more scores 100",
+        lambda w: float(len(w.close)),
+        _linear(0.0, 4 * 365.0),
+    ),
+)
+
+METHOD = (
+    "Open model (no machine learning, no cross-section): each factor's raw value is mapped to a "
+    "0-100 score by a fixed transform and the grade is the weighted mean of the scores; factors "
+    "without data are left out and the other weights renormalised. Trader grade (weeks): MA "
+    "structure, 7/30/90-day returns, RSI(14), MACD histogram, volatility regime, volume trend and "
+    "90-day drawdown, from the last "
+    f"{TRADER_LOOKBACK_DAYS} daily rows; it needs {TRADER_MIN_DAYS} days. Investor grade "
+    "(months to years): 365-day trend, drawdown from the high and its recovery, one-year Sharpe "
+    f"ratio, liquidity, market-cap size and history length; it needs {INVESTOR_MIN_DAYS} days. "
+    f"Signal from the trader grade: >= {BULLISH_THRESHOLD:g} bullish, <= {BEARISH_THRESHOLD:g} "
+    "bearish, otherwise neutral. Trader weights were fitted on 2017-2021 data only; a grade on "
+    "day t uses data up to t only. Weak evidence (backtest rank IC of a few hundredths), not advice."
+)
+
+
+def _grade(
+    specs: Sequence[_Spec], horizon: Horizon, window: _Window | None, warnings: list[str]
+) -> tuple[float | None, list[Factor]]:
+    raw: list[tuple[_Spec, float | None, float | None]] = []
+    for spec in specs:
+        value = spec.value(window) if window is not None else None
+        score = None if value is None else round(spec.score(value), 2)
+        raw.append((spec, value, score))
+    used = math.fsum(spec.weight for spec, _, score in raw if score is not None)
+    if window is not None:
+        missing = [spec.name for spec, _, score in raw if score is None]
+        if missing:
+            warnings.append(f"{horizon} grade: no data for {', '.join(missing)}; their weight is shared out")
+    factors = [
+        Factor(
+            name=spec.name,
+            horizon=horizon,
+            value=value,
+            score=score,
+            weight=spec.weight / used if score is not None and used > 0 else 0.0,
+            description=spec.description,
+        )
+        for spec, value, score in raw
+    ]
+    if window is None or used == 0:
+        return None, factors
+    grade = math.fsum(f.weight * f.score for f in factors if f.score is not None)
+    return round(min(100.0, max(0.0, grade)), 2), factors
+
+
+def signal_for(trader_grade: float | None) -> Signal | None:
+    """Bullish / bearish / neutral from the trader grade, with the module's thresholds."""
+    if trader_grade is None:
+        return None
+    if trader_grade >= BULLISH_THRESHOLD:
+        return "bullish"
+    if trader_grade <= BEARISH_THRESHOLD:
+        return "bearish"
+    return "neutral"
+
+
+def _gap_warning(dates: Sequence[date]) -> str | None:
+    gaps = sum(1 for a, b in pairwise(dates) if (b - a).days > 1)
+    if not gaps:
+        return None
+    return f"{gaps} gap(s) in the daily dates; windows count rows, so they span more calendar days"
+
+
+def compute_grades(series: DailySeries) -> GradeResult:
+    """Trader and investor grade of one asset as of its last row, from that row and earlier ones."""
+    n = len(series.close)
+    volume = _clean(series.volume, n)
+    market_cap = _clean(series.market_cap, n)
+    warnings: list[str] = []
+    gap = _gap_warning(series.dates)
+    if gap:
+        warnings.append(gap)
+    if series.volume is None or all(v is None for v in volume):
+        warnings.append("no volume data: volume-based factors are left out")
+    if series.market_cap is None or all(m is None for m in market_cap):
+        warnings.append("no market-cap data: market-cap-based factors are left out")
+
+    trader_window: _Window | None = None
+    if n >= TRADER_MIN_DAYS:
+        k = min(n, TRADER_LOOKBACK_DAYS)
+        trader_window = _Window(series.close[-k:], volume[-k:], market_cap[-k:])
+    else:
+        warnings.append(f"trader grade needs {TRADER_MIN_DAYS} days of history, got {n}: not graded")
+    investor_window: _Window | None = None
+    if n >= INVESTOR_MIN_DAYS:
+        investor_window = _Window(series.close, volume, market_cap)
+    else:
+        warnings.append(f"investor grade needs {INVESTOR_MIN_DAYS} days of history, got {n}: not graded")
+
+    trader_grade, trader_factors = _grade(_TRADER, "trader", trader_window, warnings)
+    investor_grade, investor_factors = _grade(_INVESTOR, "investor", investor_window, warnings)
+    return GradeResult(
+        trader_grade=trader_grade,
+        investor_grade=investor_grade,
+        signal=signal_for(trader_grade),
+        factors=trader_factors + investor_factors,
+        warnings=warnings,
+        method=METHOD,
+        as_of=series.dates[-1],
+    )
