@@ -1,0 +1,746 @@
+"""Network (gas / miner) fee estimates from already-fetched upstream numbers; no I/O here.
+
+Each ``*_estimate*`` function takes the parsed upstream payload (the JSON-RPC ``result`` or the
+REST body; the caller checks envelopes and status codes) and returns a
+:class:`NetworkFeeEstimate` with slow / standard / fast tiers. Amounts are computed in the
+chain's smallest unit (sat, wei, lamport) as integers and only then converted to floats.
+
+Two kinds of ``ValueError``: a plain one for bad caller input (unknown chain, bad ``tx_type``,
+bad price → INVALID_ARGUMENT) and :class:`UpstreamDataError` for a malformed upstream payload
+(→ UPSTREAM_BAD_RESPONSE).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from importlib import resources
+from typing import Annotated, Literal, cast
+
+from pydantic import BaseModel, Field
+
+TierName = Literal["slow", "standard", "fast"]
+TIERS: tuple[TierName, ...] = ("slow", "standard", "fast")
+
+TIER_BLOCKS: Mapping[TierName, int] = {"slow": 6, "standard": 3, "fast": 1}
+"""Rough blocks-to-inclusion per tier, times the chain's block time. For Bitcoin this gives
+mempool.space's own targets (next block, ~30 min, ~60 min); elsewhere it is only indicative."""
+
+TIER_PERCENTILES: tuple[int, int, int] = (10, 50, 90)
+"""Percentiles of recent priority fees mapped to slow / standard / fast (EVM tips requested
+from ``eth_feeHistory``; Solana prioritization fees)."""
+FEE_HISTORY_BLOCK_COUNT = 20
+"""Blocks of history: enough for a stable median, short enough to follow a fee spike."""
+
+TX_TYPES = ("transfer", "erc20_transfer", "swap")
+
+EVM_GAS_UNITS: Mapping[str, int] = {"transfer": 21_000, "erc20_transfer": 65_000, "swap": 180_000}
+"""21,000 is the protocol's fixed cost of a plain value transfer. 65,000 covers an ERC-20
+``transfer`` to an address that does not yet hold the token (to an existing holder it is
+~35-52k; USDT ~63k). Swaps vary with the route: a single-hop Uniswap V2/V3 swap uses roughly
+150-200k gas; 180,000 is taken as a typical router swap."""
+EVM_MIN_GAS = 21_000
+MAX_GAS_UNITS = 100_000_000
+"""Sanity bound for an explicit gas number, above any chain's block gas limit."""
+
+P2WPKH_TRANSFER_VBYTES = 141
+"""1-input, 2-output (payment + change) native-segwit P2WPKH transaction: 10.5 vB overhead
+(version, locktime, counts, segwit marker/flag at 1/4 weight) + 68 vB per input (41 bytes
+outpoint/sequence + ~107 weight units of witness) + 31 vB per output = 140.5, rounded up
+because fees are paid on whole vbytes."""
+MAX_STANDARD_VBYTES = 100_000
+"""Bitcoin Core's standardness limit: 400,000 weight units = 100,000 vB."""
+
+SOLANA_BASE_FEE_LAMPORTS = 5_000
+"""Protocol base fee per signature."""
+SOLANA_COMPUTE_UNITS: Mapping[str, int] = {"transfer": 6_000, "erc20_transfer": 203_000, "swap": 400_000}
+"""Compute-unit *limit* the priority fee is charged on (the requested limit, not the CUs used).
+With no SetComputeUnitLimit instruction the runtime default is 3,000 CU per builtin
+instruction (SIMD-0170) and 200,000 per program instruction: a SOL transfer (System +
+SetComputeUnitPrice) gets 6,000; an SPL token transfer (Token program + SetComputeUnitPrice)
+203,000. Aggregator swaps set their own limit from simulation, commonly 200-600k; 400,000 is
+taken as typical."""
+SOLANA_MAX_COMPUTE_UNITS = 1_400_000
+"""Per-transaction compute-unit cap."""
+
+
+class UpstreamDataError(ValueError):
+    """The upstream payload does not have the documented shape or holds impossible values."""
+
+
+@dataclass(frozen=True)
+class ChainInfo:
+    """Static facts about one supported chain."""
+
+    name: str
+    family: Literal["bitcoin", "evm", "solana"]
+    native_symbol: str
+    coingecko_id: str
+    """CoinGecko id of the coin fees are paid in (for the USD price)."""
+    chain_id: int | None
+    """EVM chain id; ``None`` outside the EVM."""
+    rpc_url: str | None
+    """Default public JSON-RPC endpoint; ``None`` for Bitcoin (mempool.space REST instead)."""
+    fee_unit: str
+    smallest_unit: str
+    decimals: int
+    block_time_s: float
+    etherscan_gas_oracle: bool
+    """Whether Etherscan V2 documents its gas oracle for this chain id."""
+    notes: tuple[str, ...] = ()
+
+
+_ROLLUP_NOTE = (
+    "Execution gas only: this rollup also charges for posting data to Ethereum (a separate L1 fee "
+    "on OP-stack chains, folded into the gas used on Arbitrum), so the real cost can be higher."
+)
+
+
+def _evm(
+    name: str,
+    symbol: str,
+    coingecko_id: str,
+    chain_id: int,
+    rpc_url: str,
+    block_time_s: float,
+    *,
+    etherscan_gas_oracle: bool = False,
+    rollup: bool = False,
+) -> ChainInfo:
+    return ChainInfo(
+        name=name,
+        family="evm",
+        native_symbol=symbol,
+        coingecko_id=coingecko_id,
+        chain_id=chain_id,
+        rpc_url=rpc_url,
+        fee_unit="gwei",
+        smallest_unit="wei",
+        decimals=18,
+        block_time_s=block_time_s,
+        etherscan_gas_oracle=etherscan_gas_oracle,
+        notes=(_ROLLUP_NOTE,) if rollup else (),
+    )
+
+
+CHAINS: Mapping[str, ChainInfo] = {
+    c.name: c
+    for c in (
+        ChainInfo(
+            name="bitcoin",
+            family="bitcoin",
+            native_symbol="BTC",
+            coingecko_id="bitcoin",
+            chain_id=None,
+            rpc_url=None,
+            fee_unit="sat/vB",
+            smallest_unit="sat",
+            decimals=8,
+            block_time_s=600,
+            etherscan_gas_oracle=False,
+        ),
+        _evm(
+            "ethereum",
+            "ETH",
+            "ethereum",
+            1,
+            "https://ethereum-rpc.publicnode.com",
+            12,
+            etherscan_gas_oracle=True,
+        ),
+        _evm(
+            "bsc", "BNB", "binancecoin", 56, "https://bsc-dataseed.bnbchain.org", 3, etherscan_gas_oracle=True
+        ),
+        # Polygon's gas token is POL since the 2024-09-04 migration; CoinGecko lists it as
+        # polygon-ecosystem-token (the old matic-network page redirects to "MATIC (migrated)").
+        _evm(
+            "polygon",
+            "POL",
+            "polygon-ecosystem-token",
+            137,
+            "https://polygon-rpc.com",
+            2,
+            etherscan_gas_oracle=True,
+        ),
+        _evm("arbitrum", "ETH", "ethereum", 42161, "https://arb1.arbitrum.io/rpc", 0.25, rollup=True),
+        _evm("optimism", "ETH", "ethereum", 10, "https://mainnet.optimism.io", 2, rollup=True),
+        _evm("base", "ETH", "ethereum", 8453, "https://mainnet.base.org", 2, rollup=True),
+        ChainInfo(
+            name="solana",
+            family="solana",
+            native_symbol="SOL",
+            coingecko_id="solana",
+            chain_id=None,
+            rpc_url="https://api.mainnet-beta.solana.com",
+            fee_unit="micro-lamports/CU",
+            smallest_unit="lamport",
+            decimals=9,
+            block_time_s=0.4,
+            etherscan_gas_oracle=False,
+        ),
+    )
+}
+
+CHAIN_ALIASES: Mapping[str, str] = {
+    "btc": "bitcoin",
+    "eth": "ethereum",
+    "bnb": "bsc",
+    "binance": "bsc",
+    "bnb-chain": "bsc",
+    "matic": "polygon",
+    "pol": "polygon",
+    "arb": "arbitrum",
+    "op": "optimism",
+    "sol": "solana",
+    **{str(c.chain_id): c.name for c in CHAINS.values() if c.chain_id is not None},
+}
+
+
+def resolve_chain(chain: str) -> ChainInfo:
+    """Canonical chain for a name, alias or EVM chain id (case-insensitive)."""
+    key = chain.strip().lower()
+    info = CHAINS.get(CHAIN_ALIASES.get(key, key))
+    if info is None:
+        raise ValueError(f"unsupported chain {chain!r}; supported: {', '.join(CHAINS)}")
+    return info
+
+
+def resolve_tx_size(chain: ChainInfo, tx_type: str | int) -> tuple[str, int]:
+    """``(tx_type label, size)``: gas units (EVM), vbytes (Bitcoin) or compute units (Solana).
+
+    ``tx_type`` is one of :data:`TX_TYPES` or an explicit size (int or digit string), labelled
+    ``"custom"``. Call it before any upstream request so bad input is refused early.
+    """
+    if isinstance(tx_type, str) and not tx_type.strip().isdigit():
+        label = tx_type.strip().lower()
+        if label not in TX_TYPES:
+            raise ValueError(f"unknown tx_type {tx_type!r}; use one of {', '.join(TX_TYPES)} or a number")
+        if chain.family == "evm":
+            return label, EVM_GAS_UNITS[label]
+        if chain.family == "solana":
+            return label, SOLANA_COMPUTE_UNITS[label]
+        if label != "transfer":
+            raise ValueError(
+                f"tx_type {label!r} does not exist on bitcoin (no tokens or swaps); "
+                "use 'transfer' or a size in vbytes"
+            )
+        return label, P2WPKH_TRANSFER_VBYTES
+    size = int(tx_type)
+    low, high, what = {
+        "evm": (EVM_MIN_GAS, MAX_GAS_UNITS, "gas units"),
+        "bitcoin": (1, MAX_STANDARD_VBYTES, "vbytes"),
+        "solana": (1, SOLANA_MAX_COMPUTE_UNITS, "compute units"),
+    }[chain.family]
+    if not low <= size <= high:
+        raise ValueError(
+            f"tx_type as a number is {what} on {chain.name}: must be {low:,}..{high:,}, got {size:,}"
+        )
+    return "custom", size
+
+
+class FeeTier(BaseModel):
+    """Cost of one transaction at one speed."""
+
+    fee_rate: float | None
+    """Price per unit of size, in ``unit``; ``None`` when the source gives only a per-tx total."""
+    unit: str
+    fee_native: float | None
+    """Whole transaction, in the native coin (BTC, ETH, BNB, POL, SOL)."""
+    fee_smallest_unit: int | None
+    """Same amount in the chain's smallest unit (sat, wei, lamport)."""
+    fee_usd: float | None
+    """``None`` when the native coin's price is unknown."""
+    est_seconds: float
+    """Rough time to inclusion (see :data:`TIER_BLOCKS`)."""
+    priority_fee: float | None = None
+    """EVM: tip per gas in gwei, when the source separates it from the base fee."""
+    max_fee_per_gas: float | None = None
+    """EVM EIP-1559 cap in gwei, ``2 × next base fee + tip``."""
+
+
+class NetworkFeeEstimate(BaseModel):
+    """Slow / standard / fast fee estimates for one transaction type on one chain."""
+
+    chain: str
+    tx_type: str
+    gas_units: int | None = None
+    vbytes: int | None = None
+    compute_units: int | None = None
+    slow: FeeTier
+    standard: FeeTier
+    fast: FeeTier
+    base_fee: float | None = None
+    """EVM: the next block's base fee per gas, in gwei."""
+    base_fee_lamports: int | None = None
+    """Solana: base fee for this transaction (5,000 lamports per signature), in every tier."""
+    native_symbol: str
+    smallest_unit: str
+    source: str
+    as_of: str | None = None
+    stale: bool = False
+    notes: list[str] = Field(default_factory=list[str])
+
+
+def _sig(x: float, digits: int = 8) -> float:
+    """Round to significant digits: drops float noise, keeps tiny fees non-zero."""
+    if x == 0 or not math.isfinite(x):
+        return x
+    return round(x, digits - 1 - math.floor(math.log10(abs(x))))
+
+
+def _check_price(native_usd: float | None) -> float | None:
+    if native_usd is not None and not (math.isfinite(native_usd) and native_usd > 0):
+        raise ValueError(f"native_usd must be a finite number > 0 or None, got {native_usd}")
+    return native_usd
+
+
+def _tier(
+    chain: ChainInfo,
+    tier: TierName,
+    *,
+    fee_rate: float | None,
+    fee_smallest: int | None,
+    native_usd: float | None,
+    priority_fee: float | None = None,
+    max_fee_per_gas: float | None = None,
+) -> FeeTier:
+    fee_native = None if fee_smallest is None else fee_smallest / 10**chain.decimals
+    fee_usd = None if fee_native is None or native_usd is None else _sig(fee_native * native_usd, 6)
+    return FeeTier(
+        fee_rate=None if fee_rate is None else _sig(fee_rate),
+        unit=chain.fee_unit,
+        fee_native=None if fee_native is None else _sig(fee_native),
+        fee_smallest_unit=fee_smallest,
+        fee_usd=fee_usd,
+        est_seconds=_sig(chain.block_time_s * TIER_BLOCKS[tier], 6),
+        priority_fee=None if priority_fee is None else _sig(priority_fee),
+        max_fee_per_gas=None if max_fee_per_gas is None else _sig(max_fee_per_gas),
+    )
+
+
+def _truncated(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_HEX = re.compile(r"0[xX][0-9a-fA-F]+")
+
+
+def _hex_quantity(value: object, field: str) -> int:
+    if not isinstance(value, str) or not _HEX.fullmatch(value):
+        raise UpstreamDataError(f"{field}: expected a hex quantity such as '0x3e8', got {_truncated(value)}")
+    return int(value, 16)
+
+
+def _decimal(value: object, field: str) -> Decimal:
+    """Non-negative finite decimal from a JSON number or numeric string."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise UpstreamDataError(f"{field}: expected a number, got {_truncated(value)}")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise UpstreamDataError(f"{field}: expected a number, got {_truncated(value)}") from None
+    if not number.is_finite() or number < 0:
+        raise UpstreamDataError(f"{field}: expected a finite number >= 0, got {_truncated(value)}")
+    return number
+
+
+def _field(payload: Mapping[str, object], key: str, where: str) -> object:
+    if key not in payload:
+        raise UpstreamDataError(f"{where}: missing {key!r}")
+    return payload[key]
+
+
+def _median_int(values: Sequence[int]) -> int:
+    """Median, rounded down to a whole wei for an even count."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) // 2
+
+
+def _percentile(values: Sequence[int], pct: float) -> int:
+    """Nearest-rank percentile: always a value that was actually observed."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def _gwei(wei: int) -> float:
+    return wei / 1e9
+
+
+# --- Bitcoin -------------------------------------------------------------------------------
+
+_MEMPOOL_TIERS: Mapping[TierName, str] = {"slow": "hourFee", "standard": "halfHourFee", "fast": "fastestFee"}
+
+
+def bitcoin_fee_estimate(
+    recommended: Mapping[str, object], *, tx_type: str | int = "transfer", native_usd: float | None = None
+) -> NetworkFeeEstimate:
+    """From mempool.space ``/v1/fees/recommended`` (or ``/precise``): sat/vB × vbytes.
+
+    ``hourFee`` → slow, ``halfHourFee`` → standard, ``fastestFee`` → fast; ``economyFee`` and
+    ``minimumFee`` are not used (older deployments omit ``economyFee``).
+    """
+    chain = CHAINS["bitcoin"]
+    label, vbytes = resolve_tx_size(chain, tx_type)
+    price = _check_price(native_usd)
+    tiers: dict[TierName, FeeTier] = {}
+    for tier, key in _MEMPOOL_TIERS.items():
+        rate = _decimal(_field(recommended, key, "mempool.space fees"), key)
+        sats = math.ceil(rate * vbytes)  # fees are whole satoshis
+        tiers[tier] = _tier(chain, tier, fee_rate=float(rate), fee_smallest=sats, native_usd=price)
+    return NetworkFeeEstimate(
+        chain=chain.name,
+        tx_type=label,
+        vbytes=vbytes,
+        slow=tiers["slow"],
+        standard=tiers["standard"],
+        fast=tiers["fast"],
+        native_symbol=chain.native_symbol,
+        smallest_unit=chain.smallest_unit,
+        source="mempool.space",
+        notes=[
+            f"fee = sat/vB × {vbytes} vB"
+            + (" (1-input, 2-output P2WPKH; each extra input adds ~68 vB)" if label == "transfer" else ""),
+            "Tiers: mempool.space hourFee, halfHourFee and fastestFee (next block).",
+        ],
+    )
+
+
+# --- EVM -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeeHistory:
+    """Integer-wei view of an ``eth_feeHistory`` result."""
+
+    base_fees_wei: tuple[int, ...]
+    """``blockCount + 1`` entries; the last is the next block's base fee."""
+    rewards_wei: tuple[tuple[int, ...], ...]
+    """One row per block, one tip per requested percentile."""
+
+    @property
+    def next_base_fee_wei(self) -> int:
+        return self.base_fees_wei[-1]
+
+    def median_rewards_wei(self) -> tuple[int, ...]:
+        """Per percentile, the median over blocks: robust to one block of odd tips."""
+        return tuple(_median_int(column) for column in zip(*self.rewards_wei, strict=True))
+
+
+def fee_history_params() -> list[object]:
+    """JSON-RPC ``params`` for the ``eth_feeHistory`` call that :func:`evm_estimate_from_fee_history` expects."""
+    return [hex(FEE_HISTORY_BLOCK_COUNT), "latest", list(TIER_PERCENTILES)]
+
+
+def parse_fee_history(result: Mapping[str, object]) -> FeeHistory:
+    """Validate and decode an ``eth_feeHistory`` ``result`` (hex quantities) for any percentile count."""
+    base_raw = _field(result, "baseFeePerGas", "eth_feeHistory")
+    if not isinstance(base_raw, list) or not base_raw:
+        raise UpstreamDataError("eth_feeHistory: baseFeePerGas must be a non-empty list")
+    base = tuple(_hex_quantity(v, f"baseFeePerGas[{i}]") for i, v in enumerate(cast(list[object], base_raw)))
+    reward_raw = result.get("reward")
+    if not isinstance(reward_raw, list) or not reward_raw:
+        raise UpstreamDataError(
+            f"eth_feeHistory: reward must be a non-empty list (request percentiles {list(TIER_PERCENTILES)})"
+        )
+    rows: list[tuple[int, ...]] = []
+    for i, row in enumerate(cast(list[object], reward_raw)):
+        if not isinstance(row, list) or not row:
+            raise UpstreamDataError(f"eth_feeHistory: reward[{i}] must be a non-empty list of hex quantities")
+        values = cast(list[object], row)
+        rows.append(tuple(_hex_quantity(v, f"reward[{i}][{j}]") for j, v in enumerate(values)))
+    if len({len(r) for r in rows}) != 1:
+        raise UpstreamDataError("eth_feeHistory: reward rows have different numbers of percentiles")
+    return FeeHistory(base_fees_wei=base, rewards_wei=tuple(rows))
+
+
+def _evm_estimate(
+    chain_name: str,
+    tx_type: str | int,
+    native_usd: float | None,
+    *,
+    prices_wei: Mapping[TierName, int],
+    base_fee_wei: int | None,
+    source: str,
+    notes: list[str],
+) -> NetworkFeeEstimate:
+    chain = resolve_chain(chain_name)
+    if chain.family != "evm":
+        raise ValueError(f"{chain.name} is not an EVM chain")
+    label, gas = resolve_tx_size(chain, tx_type)
+    price = _check_price(native_usd)
+    tiers: dict[TierName, FeeTier] = {}
+    for tier in TIERS:
+        wei = prices_wei[tier]
+        tip = None if base_fee_wei is None else max(0, wei - base_fee_wei)
+        tiers[tier] = _tier(
+            chain,
+            tier,
+            fee_rate=_gwei(wei),
+            fee_smallest=gas * wei,
+            native_usd=price,
+            priority_fee=None if tip is None else _gwei(tip),
+            max_fee_per_gas=None if base_fee_wei is None or tip is None else _gwei(2 * base_fee_wei + tip),
+        )
+    return NetworkFeeEstimate(
+        chain=chain.name,
+        tx_type=label,
+        gas_units=gas,
+        slow=tiers["slow"],
+        standard=tiers["standard"],
+        fast=tiers["fast"],
+        base_fee=None if base_fee_wei is None else _sig(_gwei(base_fee_wei)),
+        native_symbol=chain.native_symbol,
+        smallest_unit=chain.smallest_unit,
+        source=source,
+        notes=[f"fee = {gas:,} gas × gas price", *notes, *chain.notes],
+    )
+
+
+def evm_estimate_from_fee_history(
+    chain: str,
+    result: Mapping[str, object],
+    *,
+    tx_type: str | int = "transfer",
+    native_usd: float | None = None,
+) -> NetworkFeeEstimate:
+    """EIP-1559 estimate from ``eth_feeHistory`` requested with :func:`fee_history_params`.
+
+    Tip per tier = median over blocks of the 10th / 50th / 90th percentile tip. Expected gas
+    price = next block's base fee + tip (what is actually paid); ``max_fee_per_gas`` =
+    2 × next base fee + tip, the ethers.js rule, which still lands after six consecutive
+    full blocks (+12.5 % each).
+    """
+    history = parse_fee_history(result)
+    tips = history.median_rewards_wei()
+    if len(tips) != len(TIER_PERCENTILES):
+        raise UpstreamDataError(
+            f"eth_feeHistory: expected {len(TIER_PERCENTILES)} reward percentiles "
+            f"{list(TIER_PERCENTILES)}, got {len(tips)}"
+        )
+    base = history.next_base_fee_wei
+    return _evm_estimate(
+        chain,
+        tx_type,
+        native_usd,
+        prices_wei={tier: base + tip for tier, tip in zip(TIERS, tips, strict=True)},
+        base_fee_wei=base,
+        source="eth_feeHistory",
+        notes=[
+            f"Gas price = next base fee + median tip of the last {len(history.rewards_wei)} blocks at the "
+            f"{'/'.join(map(str, TIER_PERCENTILES))}th percentiles; max_fee_per_gas = 2 × base fee + tip."
+        ],
+    )
+
+
+_ETHERSCAN_TIERS: Mapping[TierName, str] = {
+    "slow": "SafeGasPrice",
+    "standard": "ProposeGasPrice",
+    "fast": "FastGasPrice",
+}
+
+
+def _gwei_str_to_wei(value: object, field: str) -> int:
+    return int(_decimal(value, field) * 10**9)
+
+
+def evm_estimate_from_gas_oracle(
+    chain: str,
+    result: Mapping[str, object],
+    *,
+    tx_type: str | int = "transfer",
+    native_usd: float | None = None,
+) -> NetworkFeeEstimate:
+    """From the Etherscan V2 gas oracle ``result`` (decimal strings in gwei, possibly below 1).
+
+    Safe → slow, Propose → standard, Fast → fast; these already include the base fee.
+    ``suggestBaseFee``, when present, gives ``base_fee`` and splits out the tip.
+    """
+    prices: dict[TierName, int] = {
+        tier: _gwei_str_to_wei(_field(result, key, "Etherscan gas oracle"), key)
+        for tier, key in _ETHERSCAN_TIERS.items()
+    }
+    base_raw = result.get("suggestBaseFee")
+    return _evm_estimate(
+        chain,
+        tx_type,
+        native_usd,
+        prices_wei=prices,
+        base_fee_wei=None if base_raw is None else _gwei_str_to_wei(base_raw, "suggestBaseFee"),
+        source="etherscan",
+        notes=["Tiers: Etherscan gas oracle SafeGasPrice, ProposeGasPrice, FastGasPrice."],
+    )
+
+
+def evm_estimate_from_gas_price(
+    chain: str, gas_price: str, *, tx_type: str | int = "transfer", native_usd: float | None = None
+) -> NetworkFeeEstimate:
+    """Fallback from ``eth_gasPrice`` (one hex wei value): all three tiers are the same."""
+    wei = _hex_quantity(gas_price, "eth_gasPrice")
+    return _evm_estimate(
+        chain,
+        tx_type,
+        native_usd,
+        prices_wei={tier: wei for tier in TIERS},
+        base_fee_wei=None,
+        source="eth_gasPrice",
+        notes=["Only eth_gasPrice was available: one suggested gas price, no slow/fast distinction."],
+    )
+
+
+# --- Solana --------------------------------------------------------------------------------
+
+
+def solana_fee_estimate(
+    prioritization_fees: Sequence[Mapping[str, object]],
+    *,
+    tx_type: str | int = "transfer",
+    native_usd: float | None = None,
+    signatures: int = 1,
+) -> NetworkFeeEstimate:
+    """From ``getRecentPrioritizationFees`` (``[{slot, prioritizationFee}]``, micro-lamports/CU).
+
+    Tier price = nearest-rank 10th / 50th / 90th percentile over the returned slots (idle slots
+    report 0 and count). Fee = 5,000 lamports × signatures + ⌈price × CU limit / 10⁶⌉, the
+    runtime's own rounding.
+    """
+    chain = CHAINS["solana"]
+    label, compute_units = resolve_tx_size(chain, tx_type)
+    price = _check_price(native_usd)
+    if not 1 <= signatures <= 127:
+        raise ValueError(f"signatures must be 1..127, got {signatures}")
+    if not prioritization_fees:
+        raise UpstreamDataError("getRecentPrioritizationFees: empty result, no recent fee samples")
+    samples: list[int] = []
+    for i, entry in enumerate(prioritization_fees):
+        value = entry.get("prioritizationFee")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise UpstreamDataError(
+                f"getRecentPrioritizationFees[{i}].prioritizationFee: expected an integer >= 0, got {_truncated(value)}"
+            )
+        samples.append(value)
+    base = SOLANA_BASE_FEE_LAMPORTS * signatures
+    tiers: dict[TierName, FeeTier] = {}
+    for tier, pct in zip(TIERS, TIER_PERCENTILES, strict=True):
+        micro = _percentile(samples, pct)
+        lamports = base + math.ceil(micro * compute_units / 1_000_000)
+        tiers[tier] = _tier(chain, tier, fee_rate=micro, fee_smallest=lamports, native_usd=price)
+    return NetworkFeeEstimate(
+        chain=chain.name,
+        tx_type=label,
+        compute_units=compute_units,
+        slow=tiers["slow"],
+        standard=tiers["standard"],
+        fast=tiers["fast"],
+        base_fee_lamports=base,
+        native_symbol=chain.native_symbol,
+        smallest_unit=chain.smallest_unit,
+        source="getRecentPrioritizationFees",
+        notes=[
+            f"fee = {SOLANA_BASE_FEE_LAMPORTS:,} lamports × {signatures} signature(s) + priority price × "
+            f"{compute_units:,} CU limit; priority price = "
+            f"{'/'.join(map(str, TIER_PERCENTILES))}th percentile of {len(samples)} recent slots.",
+        ],
+    )
+
+
+# --- Offline snapshot ----------------------------------------------------------------------
+
+
+class GasPriceSnapshot(BaseModel):
+    """A day's average gas price actually paid (EVM)."""
+
+    kind: Literal["avg_gas_price"]
+    as_of: date
+    source: str
+    gas_price_gwei: float
+    native_usd: float | None
+
+
+class FeePerTxSnapshot(BaseModel):
+    """A day's average fee per transaction, whatever the transaction's size."""
+
+    kind: Literal["avg_fee_per_tx"]
+    as_of: date
+    source: str
+    fee_usd: float | None
+    fee_native: float | None
+
+
+SnapshotEntry = Annotated[GasPriceSnapshot | FeePerTxSnapshot, Field(discriminator="kind")]
+
+
+class FeeSnapshot(BaseModel):
+    """Bundled ``agent_tools/snapshot/network_fees.json``, built by scripts/build_network_fee_snapshot.py."""
+
+    generated_by: str
+    chains: dict[str, SnapshotEntry]
+
+
+@cache
+def load_fee_snapshot() -> FeeSnapshot:
+    """The bundled offline fee snapshot (parsed once)."""
+    text = resources.files("agent_tools.snapshot").joinpath("network_fees.json").read_text(encoding="utf-8")
+    return FeeSnapshot.model_validate(json.loads(text))
+
+
+def estimate_from_snapshot(
+    chain: str, *, tx_type: str | int = "transfer", snapshot: FeeSnapshot | None = None
+) -> NetworkFeeEstimate | None:
+    """Offline estimate with all tiers equal, or ``None`` when the snapshot has no data for ``chain``.
+
+    ``source`` is ``"snapshot"`` and ``as_of`` the data's date; marking it ``stale`` is left to
+    the caller, which knows whether it is serving offline or after an upstream failure.
+    """
+    info = resolve_chain(chain)
+    label, size = resolve_tx_size(info, tx_type)
+    entry = (snapshot or load_fee_snapshot()).chains.get(info.name)
+    if entry is None:
+        return None
+    if isinstance(entry, GasPriceSnapshot):
+        wei = round(Decimal(str(entry.gas_price_gwei)) * 10**9)
+        tier = _tier(
+            info,
+            "standard",
+            fee_rate=entry.gas_price_gwei,
+            fee_smallest=size * wei,
+            native_usd=entry.native_usd,
+        )
+        gas_units: int | None = size
+        notes = [
+            f"fee = {size:,} gas × the average gas price paid on {entry.as_of} "
+            "(a daily average, not a live quote; all tiers equal).",
+        ]
+    else:
+        fee_smallest = None if entry.fee_native is None else round(entry.fee_native * 10**info.decimals)
+        tier = _tier(info, "standard", fee_rate=None, fee_smallest=fee_smallest, native_usd=None)
+        tier = FeeTier.model_validate({**tier.model_dump(), "fee_usd": entry.fee_usd})
+        gas_units = None
+        notes = [
+            f"Average fee per transaction over all transactions on {entry.as_of}, whatever their size; "
+            f"not scaled to tx_type {label!r} (a daily average, not a live quote; all tiers equal).",
+        ]
+        if entry.fee_native is None:
+            notes.append(
+                f"The data gives this fee in USD only (at that day's price), no {info.native_symbol} amount."
+            )
+    return NetworkFeeEstimate(
+        chain=info.name,
+        tx_type=label,
+        gas_units=gas_units,
+        slow=tier,
+        standard=tier,
+        fast=tier,
+        native_symbol=info.native_symbol,
+        smallest_unit=info.smallest_unit,
+        source="snapshot",
+        as_of=entry.as_of.isoformat(),
+        notes=[*notes, f"Source: {entry.source}.", *info.notes],
+    )
