@@ -231,6 +231,8 @@ def resolve_tx_size(chain: ChainInfo, tx_type: str | int) -> tuple[str, int]:
                 "use 'transfer' or a size in vbytes"
             )
         return label, P2WPKH_TRANSFER_VBYTES
+    if isinstance(tx_type, bool):
+        raise ValueError("tx_type must be a name or a number, got a boolean")
     size = int(tx_type)
     low, high, what = {
         "evm": (EVM_MIN_GAS, MAX_GAS_UNITS, "gas units"),
