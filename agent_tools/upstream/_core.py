@@ -225,10 +225,13 @@ class Retryable(Exception):
     Provider error hooks return one to ask for a retry, or a plain error to fail at once.
     """
 
-    def __init__(self, error: UpstreamError, retry_after: float | None = None) -> None:
+    def __init__(
+        self, error: UpstreamError, retry_after: float | None = None, max_attempts: int = MAX_ATTEMPTS
+    ) -> None:
         super().__init__(error.message)
         self.error = error
         self.retry_after = retry_after
+        self.max_attempts = max_attempts
 
 
 def parse_retry_after(value: str | None, wall_now: float) -> float | None:
@@ -405,8 +408,10 @@ class Upstream:
 
         def stop(state: RetryCallState) -> bool:
             """Out of attempts, or the next wait would end past the call's deadline."""
+            failure = state.outcome.exception() if state.outcome else None
+            limit = failure.max_attempts if isinstance(failure, Retryable) else MAX_ATTEMPTS
             left = remaining(clock)
-            return state.attempt_number >= MAX_ATTEMPTS or (left is not None and state.upcoming_sleep >= left)
+            return state.attempt_number >= limit or (left is not None and state.upcoming_sleep >= left)
 
         backoff = wait_exponential_jitter(initial=0.5, max=8.0, jitter=0.5)
 
@@ -493,9 +498,15 @@ class Upstream:
             if left is not None and left <= 0.001:
                 raise DeadlineExceeded(f"{spec.display} did not answer within the deadline") from None
             raise Retryable(UpstreamUnavailable(spec.name, f"{spec.display} timed out")) from None
+        except httpx.ConnectError:
+            # no route, refused or no DNS: one quick retry, since another rarely helps within seconds
+            stats.requests[(spec.name, "connect_error")] += 1
+            raise Retryable(
+                UpstreamUnavailable(spec.name, f"{spec.display} is unreachable"), max_attempts=2
+            ) from None
         except httpx.TransportError:
             stats.requests[(spec.name, "network_error")] += 1
-            raise Retryable(UpstreamUnavailable(spec.name, f"{spec.display} is unreachable")) from None
+            raise Retryable(UpstreamUnavailable(spec.name, f"{spec.display} connection failed")) from None
 
         stats.requests[(spec.name, str(response.status_code))] += 1
         log.info(

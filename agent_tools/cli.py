@@ -1,0 +1,138 @@
+"""Command line: `agent-tools serve`, `agent-tools call TOOL --arg k=v`, and shortcuts.
+
+`call` and the shortcuts go through an in-process MCP client connected to the same
+server an agent talks to, so the shell sees exactly what an agent sees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from agent_tools.services import Services
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="agent-tools: crypto research MCP server")
+err = Console(stderr=True)
+
+
+def _configure_logging() -> None:
+    """Logs go to stderr only: stdout belongs to the stdio transport and to `call`'s JSON."""
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+
+
+@app.command()
+def serve(
+    transport: Annotated[
+        str, typer.Option(help="stdio (default) or http (streamable HTTP at /mcp)")
+    ] = "stdio",
+    host: Annotated[str, typer.Option(help="HTTP bind address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port")] = 8000,
+) -> None:
+    """Run the MCP server."""
+    _configure_logging()
+    from agent_tools.transport import run_http, run_stdio
+
+    if transport == "stdio":
+        asyncio.run(run_stdio())
+    elif transport == "http":
+        asyncio.run(run_http(host, port))
+    else:
+        raise typer.BadParameter("transport must be 'stdio' or 'http'")
+
+
+def _parse_arg(text: str) -> tuple[str, Any]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise typer.BadParameter(f"--arg takes key=value, got {text!r}")
+    try:
+        value: Any = json.loads(raw)
+    except ValueError:
+        value = raw
+    return key, value
+
+
+async def _call(tool: str, arguments: dict[str, Any]) -> tuple[bool, Any]:
+    from mcp import Client
+
+    from agent_tools.server import build_server
+
+    async with Services() as services, Client(build_server(services)) as client:
+        result = await client.call_tool(tool, arguments)
+    if result.is_error:
+        text = "".join(getattr(block, "text", "") for block in result.content)
+        start = text.find("{")
+        try:
+            return False, json.loads(text[start:]) if start >= 0 else {"error": {"message": text}}
+        except ValueError:
+            return False, {"error": {"code": "INTERNAL", "message": text}}
+    return True, result.structured_content
+
+
+def _emit(ok: bool, payload: Any, pretty: bool) -> None:
+    if pretty:
+        _render(payload)
+    else:
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    if not ok:
+        raise typer.Exit(code=1)
+
+
+def _render(payload: Any) -> None:
+    """A table for the first list of records in the answer; everything else as key: value."""
+    console = Console()
+    if not isinstance(payload, dict):
+        console.print(payload)
+        return
+    fields: dict[str, Any] = payload  # pyright: ignore[reportUnknownVariableType]
+    for key, value in fields.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):  # pyright: ignore[reportUnknownVariableType]
+            rows: list[dict[str, Any]] = value  # pyright: ignore[reportUnknownVariableType]
+            table = Table(title=key)
+            columns = [c for c in rows[0] if not isinstance(rows[0][c], dict | list)]
+            for column in columns:
+                table.add_column(column)
+            for row in rows:
+                table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+            console.print(table)
+        elif value not in (None, [], {}):
+            console.print(f"[bold]{key}[/bold]: {value}")
+
+
+@app.command()
+def call(
+    tool: Annotated[str, typer.Argument(help="Tool name, e.g. get_price")],
+    arg: Annotated[
+        list[str] | None, typer.Option("--arg", help="key=value (value parsed as JSON when it can be)")
+    ] = None,
+    pretty: Annotated[bool, typer.Option(help="Render tables instead of JSON")] = False,
+) -> None:
+    """Call one tool through the MCP path and print its result."""
+    _configure_logging()
+    arguments = dict(_parse_arg(a) for a in arg or [])
+    ok, payload = asyncio.run(_call(tool, arguments))
+    _emit(ok, payload, pretty)
+
+
+@app.command()
+def price(
+    symbols: Annotated[list[str], typer.Argument(help="Tickers, CoinGecko ids or chain:0xaddress")],
+    vs: Annotated[str, typer.Option(help="Quote currency")] = "usd",
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
+) -> None:
+    """Prices for one or more assets (shortcut for `call get_price`)."""
+    _configure_logging()
+    ok, payload = asyncio.run(_call("get_price", {"symbols": symbols, "vs_currency": vs}))
+    _emit(ok, payload, pretty=not json_out)
+
+
+def main() -> None:
+    app()

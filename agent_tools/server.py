@@ -1,0 +1,111 @@
+"""Builds the MCP server: tool registry, error envelope, per-call deadline.
+
+Every tool call passes through `AgentToolsServer.call_tool`, which starts the call's
+deadline and turns every failure into the JSON envelope of CONTRACT.md: argument
+validation into `INVALID_ARGUMENT`, our own errors into their codes, and anything
+unexpected into a generic `INTERNAL` (logged with its traceback to stderr, never sent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver.context import Context
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.types import CallToolResult, InputRequiredResult
+from pydantic import ValidationError
+
+from agent_tools import __version__
+from agent_tools.errors import AgentToolsError, DeadlineExceeded, InternalError, InvalidArgument, NotFound
+from agent_tools.services import Services
+from agent_tools.tools import price, search
+from agent_tools.tools._registry import make_tool
+from agent_tools.upstream._core import deadline_scope
+
+log = logging.getLogger("agent_tools.server")
+
+INSTRUCTIONS = """Crypto research tools with sourced numbers. Every answer carries `source`, `as_of`
+and `stale`; null means unknown, never zero or safe. Errors are JSON objects with a `code`
+(INVALID_ARGUMENT, NOT_FOUND, UPSTREAM_RATE_LIMITED, ...), `retryable` and often `retry_after_s`
+and a `hint`."""
+
+
+class AgentToolsServer(MCPServer[Any]):
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        tools = [
+            make_tool(
+                price.get_price,
+                services,
+                title="Get crypto prices",
+                description=price.DESCRIPTION,
+                open_world=True,
+            ),
+            make_tool(
+                search.search_assets,
+                services,
+                title="Search crypto assets",
+                description=search.DESCRIPTION,
+                open_world=True,
+            ),
+        ]
+        super().__init__(
+            name="agent-tools",
+            title="agent-tools: crypto research",
+            version=__version__,
+            instructions=INSTRUCTIONS,
+            tools=tools,
+            log_level="WARNING",
+        )
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        budget = self.services.settings.deadline_s
+        try:
+            with deadline_scope(self.services.clock, budget):
+                async with asyncio.timeout(budget + 1.0):  # backstop for anything that ignores the deadline
+                    return await super().call_tool(name, arguments, context)
+        except TimeoutError:
+            raise ToolError(
+                DeadlineExceeded(f"{name} did not finish within {budget:g} s").to_json()
+            ) from None
+        except UnexpectedToolError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, AgentToolsError):
+                raise ToolError(cause.to_json()) from None
+            log.error("tool %s failed unexpectedly", name, exc_info=cause)
+            raise ToolError(
+                InternalError(f"internal error in {name}; it has been logged").to_json()
+            ) from None
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(invalid_arguments(name, exc.__cause__).to_json()) from None
+            if self._tool_manager.get_tool(name) is None:
+                raise ToolError(
+                    NotFound(f"unknown tool {name!r}", hint="list the tools with tools/list").to_json()
+                ) from None
+            raise
+
+
+def invalid_arguments(tool: str, error: ValidationError) -> InvalidArgument:
+    """A readable summary of what is wrong with the arguments (never echoing large inputs)."""
+    problems: list[str] = []
+    for item in error.errors()[:8]:
+        where = ".".join(str(p) for p in item["loc"]) or "arguments"
+        if item["type"] == "extra_forbidden":
+            problems.append(f"unknown argument {where!r}")
+        elif item["type"] == "missing":
+            problems.append(f"missing required argument {where!r}")
+        else:
+            problems.append(f"{where}: {item['msg']}")
+    return InvalidArgument(
+        f"invalid arguments for {tool}: " + "; ".join(problems), hint="see the tool's inputSchema"
+    )
+
+
+def build_server(services: Services | None = None) -> AgentToolsServer:
+    return AgentToolsServer(services or Services())

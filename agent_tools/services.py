@@ -1,0 +1,60 @@
+"""Everything a tool needs, built once per process: settings, the pipeline, provider clients.
+
+Tools receive a `Services` and never construct HTTP clients themselves. Provider
+clients are built on first use so that a misconfiguration (say a CoinGecko pro key
+pointed at the demo host) surfaces as a clear tool error, not a crash at start-up.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from types import TracebackType
+
+import httpx
+
+from agent_tools.settings import Settings
+from agent_tools.upstream._core import Clock, LoopClock, Pipeline
+from agent_tools.upstream.binance import Binance
+from agent_tools.upstream.coingecko import CoinGecko
+from agent_tools.upstream.defillama import DefiLlama
+
+
+class Services:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        clock: Clock | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.clock = clock or LoopClock()
+        self.pipeline = Pipeline(
+            self.clock,
+            max_entries=self.settings.cache_max_entries,
+            max_body_bytes=self.settings.max_body_bytes,
+            transport=transport,
+        )
+
+    @cached_property
+    def coingecko(self) -> CoinGecko:
+        return CoinGecko(self.pipeline, self.settings)
+
+    @cached_property
+    def defillama(self) -> DefiLlama:
+        return DefiLlama(self.pipeline, self.settings)
+
+    @cached_property
+    def binance(self) -> Binance:
+        return Binance(self.pipeline, self.settings)
+
+    async def aclose(self) -> None:
+        await self.pipeline.aclose()
+
+    async def __aenter__(self) -> Services:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

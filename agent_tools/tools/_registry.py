@@ -1,0 +1,71 @@
+"""Turns a tool function into an MCP `Tool` with a strict, published input schema.
+
+Tool functions take `services` first (bound here, hidden from the schema) and typed,
+bounded arguments after it. The argument model refuses unknown arguments and
+non-finite numbers (NaN and infinity, also written as strings), so bad input fails
+validation before the tool body, and so before any upstream call.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any, get_type_hints
+
+from mcp.server.mcpserver.tools.base import Tool
+from mcp.types import ToolAnnotations
+from pydantic import ConfigDict
+
+from agent_tools.services import Services
+
+
+def bind_services(fn: Callable[..., Awaitable[Any]], services: Services) -> Callable[..., Awaitable[Any]]:
+    """`fn(services, **args)` as `wrapper(**args)`, keeping the argument annotations."""
+    hints = get_type_hints(fn, include_extras=True)
+    signature = inspect.signature(fn)
+    params = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()]
+    if not params or params[0].name != "services":
+        raise TypeError(f"{fn.__name__} must take `services` as its first parameter")
+
+    async def wrapper(**kwargs: Any) -> Any:
+        return await fn(services, **kwargs)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=params[1:], return_annotation=hints.get("return", signature.return_annotation)
+    )
+    return wrapper
+
+
+def make_tool(
+    fn: Callable[..., Awaitable[Any]],
+    services: Services,
+    *,
+    title: str,
+    description: str,
+    open_world: bool,
+) -> Tool:
+    tool = Tool.from_function(
+        bind_services(fn, services),
+        name=fn.__name__,
+        title=title,
+        description=description,
+        annotations=ToolAnnotations(
+            title=title,
+            read_only_hint=True,
+            destructive_hint=False,
+            idempotent_hint=True,
+            open_world_hint=open_world,
+        ),
+        structured_output=True,
+    )
+    base = tool.fn_metadata.arg_model
+    strict = type(
+        base.__name__,
+        (base,),
+        {"model_config": ConfigDict(**{**base.model_config, "extra": "forbid", "allow_inf_nan": False})},
+    )
+    tool.fn_metadata.arg_model = strict
+    tool.parameters = strict.model_json_schema(by_alias=True)
+    return tool
