@@ -246,6 +246,7 @@ def plot(weeks: Sequence[Sequence[Obs]], out: Path, title: str) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
     days: list[date] = []
     curves: dict[str, list[float]] = {
@@ -281,6 +282,9 @@ def plot(weeks: Sequence[Sequence[Obs]], out: Path, title: str) -> None:
             colour, line = styles[label]
             ax.plot(x, values, color=colour, linestyle=line, label=names[label])
     ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
+    ax.yaxis.set_minor_locator(NullLocator())
     ax.set_ylabel("growth of 1 (log scale), equal weight, weekly rebalance")
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)

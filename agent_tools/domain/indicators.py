@@ -104,10 +104,8 @@ def macd(values: Sequence[float], fast: int = 12, slow: int = 26, signal: int = 
     line: list[float | None] = [
         f - s if f is not None and s is not None else None for f, s in zip(fast_ema, slow_ema, strict=True)
     ]
-    start = slow - 1
-    defined = [v for v in line[start:] if v is not None]
-    signal_tail = ema(defined, signal)
-    signal_line: list[float | None] = [None] * start + signal_tail
+    start = min(slow - 1, len(values))
+    signal_line: list[float | None] = [None] * start + ema([v for v in line[start:] if v is not None], signal)
     histogram: list[float | None] = [
         m - s if m is not None and s is not None else None for m, s in zip(line, signal_line, strict=True)
     ]
