@@ -440,7 +440,7 @@ def _estimate(
     market = schedule.markets.get(market_name)
     if market is None:
         raise MarketNotOfferedError(schedule.exchange, market_name, list(schedule.markets))
-    notes: list[str] = []
+    notes: list[str] = [schedule.notes] if schedule.source == "ccxt" and schedule.notes else []
     if volume is None:
         volume = notional * trades_per_month
         notes.append(f"30-day volume assumed to be notional x trades = {_money(volume)}.")

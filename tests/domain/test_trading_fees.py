@@ -374,6 +374,7 @@ def test_unknown_curated_exchange_falls_back_to_ccxt() -> None:
     assert by_id["poloniex"].source == "ccxt"
     assert by_id["poloniex"].schedule_as_of is None
     assert not by_id["poloniex"].verified
+    assert "ccxt" in (by_id["poloniex"].note or "")
 
 
 # --- properties -----------------------------------------------------------------------------
