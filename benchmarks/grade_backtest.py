@@ -57,27 +57,28 @@ class Obs:
 
 
 def load_yahoo_dir(prices_dir: Path) -> list[Asset]:
-    """Every ``*_1d.csv``; rows whose close is missing or <= 0 (placeholders in some feeds) are dropped."""
+    """Every ``*_1d.csv``, sorted by date (a repeated date keeps its last row).
+
+    Rows whose close is missing or <= 0 (placeholders in some feeds) are dropped.
+    """
     assets: list[Asset] = []
     for path in sorted(prices_dir.glob("*_1d.csv")):
-        dates: list[date] = []
-        close: list[float] = []
-        volume: list[float | None] = []
+        rows: dict[date, tuple[float, float | None]] = {}
         with path.open(newline="") as fh:
             for row in csv.DictReader(fh):
-                c = _float(row.get("close"))
-                if c is None or c <= 0:
-                    continue
-                dates.append(date.fromisoformat(row["datetime"][:10]))
-                close.append(c)
-                volume.append(_float(row.get("volume")))
-        if dates:
-            symbol = path.name.removesuffix("_1d.csv")
-            assets.append(Asset(symbol, DailySeries(dates=dates, close=close, volume=volume)))
+                c = parse_float(row.get("close"))
+                if c is not None and c > 0:
+                    rows[date.fromisoformat(row["datetime"][:10])] = (c, parse_float(row.get("volume")))
+        if rows:
+            days = sorted(rows)
+            series = DailySeries(
+                dates=days, close=[rows[d][0] for d in days], volume=[rows[d][1] for d in days]
+            )
+            assets.append(Asset(path.name.removesuffix("_1d.csv"), series))
     return assets
 
 
-def _float(text: str | None) -> float | None:
+def parse_float(text: str | None) -> float | None:
     try:
         value = float(text) if text else None
     except ValueError:
@@ -317,6 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"no week has {MIN_ASSETS} graded assets with a {args.horizon}-day forward return",
             file=sys.stderr,
         )
+        print("IC=nan baseline_IC=nan spread=nan")
         return 1
     grade = summarise(weeks, lambda o: o.grade, args.horizon)
     baseline = summarise(weeks, lambda o: o.momentum, args.horizon)

@@ -46,11 +46,11 @@ def load_coingecko_dir(prices_dir: Path) -> list[bt.Asset]:
         rows: dict[date, tuple[float, float | None, float | None]] = {}
         with path.open(newline="") as fh:
             for row in csv.DictReader(fh):
-                price = bt._float(row["price"])
+                price = bt.parse_float(row["price"])
                 if price is None or price <= 0:
                     continue
                 day = date.fromisoformat(row["snapped_at"][:10]) - timedelta(1)
-                rows[day] = (price, bt._float(row["total_volume"]), bt._float(row["market_cap"]))
+                rows[day] = (price, bt.parse_float(row["total_volume"]), bt.parse_float(row["market_cap"]))
         days = sorted(rows)
         if days:
             assets.append(

@@ -88,6 +88,8 @@ class Factor:
 
 @dataclass(frozen=True)
 class GradeResult:
+    """Both grades (None when history is too short), the signal, every factor, and why."""
+
     trader_grade: float | None
     investor_grade: float | None
     signal: Signal | None
@@ -348,18 +350,22 @@ _INVESTOR: tuple[_Spec, ...] = (
     ),
 )
 
+
+def _weights(specs: Sequence[_Spec]) -> str:
+    return ", ".join(f"{s.name} {s.weight:.2f}" for s in specs)
+
+
 METHOD = (
     "Open model (no machine learning, no cross-section): each factor's raw value is mapped to a "
     "0-100 score by a fixed transform and the grade is the weighted mean of the scores; factors "
-    "without data are left out and the other weights renormalised. Trader grade (weeks): MA "
-    "structure, 7/30/90-day returns, RSI(14), MACD histogram, volatility regime, volume trend and "
-    "90-day drawdown, from the last "
-    f"{TRADER_LOOKBACK_DAYS} daily rows; it needs {TRADER_MIN_DAYS} days. Investor grade "
-    "(months to years): 365-day trend, drawdown from the high and its recovery, one-year Sharpe "
-    f"ratio, liquidity, market-cap size and history length; it needs {INVESTOR_MIN_DAYS} days. "
-    f"Signal from the trader grade: >= {BULLISH_THRESHOLD:g} bullish, <= {BEARISH_THRESHOLD:g} "
-    "bearish, otherwise neutral. Trader weights were fitted on 2017-2021 data only; a grade on "
-    "day t uses data up to t only. Weak evidence (backtest rank IC of a few hundredths), not advice."
+    "without data are left out and the other weights renormalised. "
+    f"Trader grade (weeks; last {TRADER_LOOKBACK_DAYS} daily rows, needs {TRADER_MIN_DAYS}): "
+    f"{_weights(_TRADER)}; weights fitted on 2017-2021 only, weight-0 factors shown for "
+    f"information. Investor grade (months to years; needs {INVESTOR_MIN_DAYS} days): "
+    f"{_weights(_INVESTOR)}. Signal from the trader grade: >= {BULLISH_THRESHOLD:g} bullish, "
+    f"<= {BEARISH_THRESHOLD:g} bearish, otherwise neutral. A grade on day t uses data up to t "
+    "only. Weak evidence (backtest rank IC of a few hundredths), not advice; the investor grade "
+    "describes quality and risk, not expected return."
 )
 
 
