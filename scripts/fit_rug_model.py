@@ -270,7 +270,9 @@ def main() -> None:
     }
     body["summary"] = (
         f"Logistic model fitted on {len(pools)} BOBAI Uniswap V2 (Ethereum, 2021) pools; "
-        f"{FOLDS}-fold CV AUC {cv_auc[best_c]:.3f}; thresholds {thresholds}."
+        f"{FOLDS}-fold CV AUC {cv_auc[best_c]:.3f}; thresholds "
+        + ", ".join(f"{level} >= {cut}" for level, cut in thresholds.items())
+        + "."
     )
     body["fit"] = {
         "data": "BOBAI RugPull-Prediction-AI Dataset_v1.9 (kangmyoungseok/RugPull-Prediction-AI @ d914086), "

@@ -346,12 +346,12 @@ class _Builder:
         fact = self.merged.get(name)
         return fact.value if fact and isinstance(fact.value, datetime) else None
 
-    def add(self, code: FindingCode, severity: Severity, title: str, *names: str) -> None:
+    def add(self, code: FindingCode, severity: Severity, title: str, main: str, *context: str) -> None:
+        """Record a finding defined by fact ``main``; ``context`` facts are shown as evidence only."""
         evidence: dict[str, JsonValue] = {}
         by_source: dict[str, dict[str, JsonValue]] = {}
         raw: dict[str, dict[str, JsonValue]] = {}
-        backing: list[str] = []
-        for name in names:
+        for name in (main, *context):
             fact = self.merged.get(name)
             if fact is None:
                 continue
@@ -360,18 +360,17 @@ class _Builder:
                 by_source.setdefault(r.source, {})[name] = _json(r.value)
                 if r.raw is not None:
                     raw.setdefault(r.source, {})[name] = r.raw
-                if not _differs(name, fact.value, r.value) and r.source not in backing:
-                    backing.append(r.source)
         if len(by_source) > 1:
             evidence["by_source"] = dict(by_source.items())
         if raw:
             evidence["raw"] = dict(raw.items())
-        main = self.merged.get(names[0]) if names else None
-        if main is not None and main.dissent:
+        fact = self.merged[main]
+        backing = dict.fromkeys(r.source for r in fact.reports if not _differs(main, fact.value, r.value))
+        if fact.dissent:
             title += "; " + "; ".join(
-                f"{r.source} ({r.method}) reported {_fmt(r.value)}, outweighed by {main.winner.source} "
-                f"({main.winner.method})"
-                for r in main.dissent
+                f"{r.source} ({r.method}) reported {_fmt(r.value)}, outweighed by {fact.winner.source} "
+                f"({fact.winner.method})"
+                for r in fact.dissent
             )
         self.findings.append(
             Finding(code=code, severity=severity, title=title, evidence=evidence, source=", ".join(backing))
@@ -391,8 +390,7 @@ def _honeypot(b: _Builder) -> None:
         b.add("HONEYPOT", "critical", "Honeypot: the token cannot be sold", "is_honeypot", "sell_tax_pct")
     elif fact.dissent:
         # The stronger source says sellable; the weaker flag is still worth knowing (simulations can be dodged).
-        flagged = ", ".join(r.source for r in fact.dissent)
-        b.add("HONEYPOT", "medium", f"Sources disagree on honeypot status: {flagged} flags it", "is_honeypot")
+        b.add("HONEYPOT", "medium", "Honeypot flag not confirmed by the sell simulation", "is_honeypot")
 
 
 def _sell_tax(b: _Builder) -> None:
@@ -604,19 +602,30 @@ def _level_floor(findings: Sequence[Finding], any_unknown: bool) -> Level:
     return "low"
 
 
+_SUMMARY_MAX_LISTED = 4
+
+
 def _summary(level: RiskLevel, score: int | None, findings: Sequence[Finding], coverage: Coverage) -> str:
-    gaps: list[str] = []
-    if coverage.unknown:
-        gaps.append(f"{len(coverage.unknown)} expected check(s) not reported")
-    if coverage.sources_failed:
-        gaps.append("failed: " + ", ".join(coverage.sources_failed))
-    tail = f" ({'; '.join(gaps)})." if gaps else "."
+    """One or two sentences: level and its main reasons, then what could not be checked."""
     if level == "unknown":
-        return "Risk unknown: no source reported the key facts, so this token is unverified, not safe" + tail
-    head = f"{level.capitalize()} rug-pull risk (score {score}/100)"
-    notable = [f.title for f in findings if _SEVERITY_RANK[f.severity] >= _SEVERITY_RANK["medium"]][:2]
-    body = ": " + "; ".join(notable) if notable else ": no medium or worse finding"
-    return head + body + tail
+        first = "Risk unknown: no source reported the key facts, so treat this token as unverified, not safe."
+    else:
+        # Titles up to their first ';' (the source-disagreement note stays in the finding).
+        reasons = [f.title.split(";")[0] for f in findings if _SEVERITY_RANK[f.severity] >= 2][:2]
+        if not reasons and coverage.unknown:
+            reasons = ["not every expected check was reported"]
+        first = f"{level.capitalize()} rug-pull risk (score {score}/100)" + (
+            ": " + "; ".join(reasons) + "." if reasons else "."
+        )
+    gaps: list[str] = []
+    if len(coverage.unknown) > _SUMMARY_MAX_LISTED:
+        gaps.append(f"{len(coverage.unknown)} expected checks not reported")
+    elif coverage.unknown:
+        gaps.append("not reported: " + ", ".join(coverage.unknown))
+    if coverage.sources_failed:
+        gaps.append("sources failed: " + ", ".join(coverage.sources_failed))
+    second = "; ".join(gaps)
+    return first + (f" {second[0].upper()}{second[1:]}." if second else "")
 
 
 def assess(
@@ -638,7 +647,7 @@ def assess(
     merged = merge_facts(facts)
     findings = known_bad_findings(chain, address) + build_findings(merged, now)
     expected = EXPECTED[chain.family]
-    extra = [n for n in FACT_FIELDS if n in merged and n not in expected]
+    extra = [n for n in FACT_FIELDS if n in merged and n not in expected and n != "owner_address"]
     checked = [n for n in expected if n in merged] + extra
     if chain.family == "evm":
         checked.append(KNOWN_BAD_CHECK)

@@ -83,8 +83,10 @@ def test_solana_wrong_sizes_and_alphabet_rejected() -> None:
         validate_address(SOL, "z" * 44)
     with pytest.raises(ValueError, match="'0' at position 1"):
         validate_address(SOL, "S0" + WSOL[2:])
-    with pytest.raises(ValueError, match="base58 characters"):
+    with pytest.raises(ValueError, match="'0' at position 0"):
         validate_address(SOL, WETH)
+    with pytest.raises(ValueError, match="32-44 base58 characters; got 45"):
+        validate_address(SOL, WSOL + "11")
     with pytest.raises(ValueError, match="base58"):
         validate_address(SOL, WSOL[:-1] + "l")
 
@@ -125,7 +127,8 @@ def test_chain_provider_ids() -> None:
     assert (eth.goplus_chain_id, eth.honeypot_chain_id, eth.dexscreener_slug) == ("1", 1, "ethereum")
     assert (bsc.honeypot_chain_id, base.honeypot_chain_id) == (56, 8453)
     assert polygon.honeypot_chain_id is None  # Honeypot.is simulates on 1, 56 and 8453 only
-    assert SOL.goplus_chain_id is None and SOL.family == "solana"
+    assert SOL.goplus_chain_id is None
+    assert SOL.family == "solana"
     assert {c.honeypot_chain_id for c in CHAINS} == {None, 1, 56, 8453}
 
 
@@ -144,7 +147,8 @@ def test_random_text_is_rejected_unless_really_valid(text: str) -> None:
         except ValueError:
             continue
         if chain is ETH:
-            assert _VALID_EVM.match(result) and result == to_checksum_address(result)
+            assert _VALID_EVM.match(result)
+            assert result == to_checksum_address(result)
         else:
             assert len(b58decode(result)) == 32
 
