@@ -201,12 +201,14 @@ def choose_thresholds(scores: Array, y: NDArray[np.int_]) -> dict[str, int]:
     return out
 
 
-def precision_recall(scores: Array, y: NDArray[np.int_], cut: float) -> tuple[float, float]:
-    flagged = scores >= cut
+def rates(flagged: NDArray[np.bool_], y: NDArray[np.int_]) -> dict[str, float]:
+    """Precision and recall on rug pulls, and the share of legitimate pools flagged (FPR)."""
     tp = int(np.sum(flagged & (y == 1)))
-    precision = tp / max(int(np.sum(flagged)), 1)
-    recall = tp / max(int(np.sum(y == 1)), 1)
-    return precision, recall
+    return {
+        "precision": round(tp / max(int(np.sum(flagged)), 1), 4),
+        "recall": round(tp / max(int(np.sum(y == 1)), 1), 4),
+        "fpr": round(int(np.sum(flagged & (y == 0))) / max(int(np.sum(y == 0)), 1), 4),
+    }
 
 
 def folds_of(y: NDArray[np.int_], folds: int = FOLDS) -> list[tuple[NDArray[np.int_], NDArray[np.int_]]]:
@@ -226,13 +228,12 @@ def cross_validate(x: Array, y: NDArray[np.int_], pools: Sequence[Pool], c: floa
     return oof
 
 
-def nested_high(scores: Array, y: NDArray[np.int_]) -> tuple[float, float]:
-    """Precision and recall at ``high`` when each fold's cut-off is chosen on the other folds only."""
+def nested_high(scores: Array, y: NDArray[np.int_]) -> NDArray[np.bool_]:
+    """Rows at or above ``high`` when each fold's cut-off is chosen on the other folds only."""
     flagged = np.zeros(len(y), dtype=bool)
     for train, test in folds_of(y):
         flagged[test] = scores[test] >= choose_thresholds(scores[train], y[train])["high"]
-    tp = int(np.sum(flagged & (y == 1)))
-    return tp / max(int(np.sum(flagged)), 1), tp / max(int(np.sum(y == 1)), 1)
+    return flagged
 
 
 def main() -> None:
@@ -257,17 +258,11 @@ def main() -> None:
     best_c = max(C_GRID, key=lambda c: (round(cv_auc[c], 4), -c))
     oof = oof_by_c[best_c]
     thresholds = choose_thresholds(oof, y)
-    cv_p, cv_r = precision_recall(oof, y, thresholds["high"])
-    nested_p, nested_r = nested_high(oof, y)
+    nested = rates(nested_high(oof, y), y)
 
     body = fit(x, y, best_c)
     body["thresholds"] = thresholds
-    fold_figures = {
-        level: dict(
-            zip(("precision", "recall"), (round(v, 4) for v in precision_recall(oof, y, cut)), strict=True)
-        )
-        for level, cut in thresholds.items()
-    }
+    fold_figures = {level: rates(oof >= cut, y) for level, cut in thresholds.items()}
     body["summary"] = (
         f"Logistic model fitted on {len(pools)} BOBAI Uniswap V2 (Ethereum, 2021) pools; "
         f"{FOLDS}-fold CV AUC {cv_auc[best_c]:.3f}; thresholds "
@@ -289,7 +284,7 @@ def main() -> None:
             "auc_by_C": {str(c): round(a, 4) for c, a in cv_auc.items()},
             "auc": round(cv_auc[best_c], 4),
             "at_thresholds_on_oof": fold_figures,
-            "high_nested_threshold": {"precision": round(nested_p, 4), "recall": round(nested_r, 4)},
+            "high_nested_threshold": nested,
         },
         "thresholds_rule": "integer scores at which the out-of-fold false-positive rate on legitimate pools "
         f"is {FPR_TARGETS}",
@@ -299,9 +294,7 @@ def main() -> None:
     model_from_dict(body)  # refuse to write anything the loader would reject
     args.out.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
     print(f"C={best_c} CV AUC={cv_auc[best_c]:.4f} thresholds={thresholds}")
-    print(
-        f"high: CV precision={cv_p:.4f} recall={cv_r:.4f} (nested threshold: {nested_p:.4f}/{nested_r:.4f})"
-    )
+    print(f"high: out-of-fold {fold_figures['high']}; cut-off chosen on other folds {nested}")
     print(f"wrote {args.out}")
 
 
