@@ -36,8 +36,3 @@ def _index() -> dict[str, tuple[KnownBadEntry, ...]]:
 def lookup(chain: str, address: str) -> tuple[KnownBadEntry, ...]:
     """Entries listing ``address`` on ``chain`` (case-insensitive address match)."""
     return tuple(e for e in _index().get(address.lower(), ()) if e.chain in (chain, ANY_EVM))
-
-
-def list_size() -> int:
-    """Number of distinct listed addresses (for coverage notes and tests)."""
-    return len(_index())

@@ -611,7 +611,9 @@ def _summary(level: RiskLevel, score: int | None, findings: Sequence[Finding], c
         first = "Risk unknown: no source reported the key facts, so treat this token as unverified, not safe."
     else:
         # Titles up to their first ';' (the source-disagreement note stays in the finding).
-        reasons = [f.title.split(";")[0] for f in findings if _SEVERITY_RANK[f.severity] >= 2][:2]
+        reasons = [
+            f.title.split(";")[0] for f in findings if _SEVERITY_RANK[f.severity] >= _SEVERITY_RANK["medium"]
+        ][:2]
         if not reasons and coverage.unknown:
             reasons = ["not every expected check was reported"]
         first = f"{level.capitalize()} rug-pull risk (score {score}/100)" + (
