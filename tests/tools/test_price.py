@@ -10,7 +10,7 @@ from mcp import Client
 from agent_tools.server import build_server
 from agent_tools.services import Services
 from tests.conftest import call, call_error, connect, make_settings
-from tests.fakes.upstream import Fault, FakeUpstream, coin
+from tests.fakes.upstream import FakeUpstream, Fault, coin
 
 
 async def test_quotes_carry_provenance(services: Services, fake: FakeUpstream) -> None:
@@ -188,9 +188,7 @@ async def test_bad_input_is_invalid_argument_before_any_upstream_call(
     ),
     vs=st.text(max_size=12),
 )
-def test_property_invalid_input_never_reaches_upstream(symbols: list[str], vs: str) -> None:
-    import asyncio
-
+async def test_property_invalid_input_never_reaches_upstream(symbols: list[str], vs: str) -> None:
     from agent_tools.domain.assets import parse_asset_query
     from agent_tools.tools.price import VS_CURRENCIES
 
@@ -204,14 +202,10 @@ def test_property_invalid_input_never_reaches_upstream(symbols: list[str], vs: s
     if 1 <= len(symbols) <= 50 and all(valid(s) for s in symbols) and vs.strip().lower() in VS_CURRENCIES:
         return  # a valid request: not this property's business
 
-    async def run() -> None:
-        fake = FakeUpstream()
-        async with Services(make_settings(), transport=fake.transport) as services:
-            async with Client(build_server(services)) as client:
-                result = await client.call_tool("get_price", {"symbols": symbols, "vs_currency": vs})
-        assert result.is_error
-        text = result.content[0].text  # type: ignore[union-attr]
-        assert '"code": "INVALID_ARGUMENT"' in text, text
-        assert fake.requests == []
-
-    asyncio.run(run())
+    fake = FakeUpstream()
+    async with Services(make_settings(), transport=fake.transport) as services, connect(services) as client:
+        result = await client.call_tool("get_price", {"symbols": symbols, "vs_currency": vs})
+    assert result.is_error
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert '"code": "INVALID_ARGUMENT"' in text, text
+    assert fake.requests == []

@@ -1,0 +1,145 @@
+"""Provider specifics: CoinGecko key/plan errors, Binance bans, DefiLlama omissions, fault matrix."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import SecretStr
+
+from agent_tools.errors import (
+    NotConfigured,
+    UpstreamBadResponse,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+)
+from agent_tools.services import Services
+from agent_tools.upstream._core import deadline_scope
+from tests.conftest import make_settings
+from tests.fakes.upstream import FakeUpstream, Fault
+
+pytestmark = pytest.mark.looptime
+
+
+@pytest.mark.parametrize(("code", "fix"), [(10010, "PLAN=pro"), (10011, "PLAN=demo")])
+async def test_coingecko_wrong_root_error_code_becomes_not_configured(code: int, fix: str) -> None:
+    fake = FakeUpstream()
+    body = {"status": {"error_code": code, "error_message": "wrong root URL"}}
+    fake.fail("coingecko", Fault("status", 401, body=body))
+    async with Services(
+        make_settings(coingecko_api_key=SecretStr("CG-secret")), transport=fake.transport
+    ) as s:
+        with deadline_scope(s.clock, 10), pytest.raises(NotConfigured) as caught:
+            await s.coingecko.simple_price(["bitcoin"], "usd")
+    assert fix in (caught.value.hint or "")
+    assert fake.count("coingecko") == 1
+    assert "CG-secret" not in caught.value.to_json()
+
+
+async def test_coingecko_sends_the_demo_key_header() -> None:
+    fake = FakeUpstream()
+    async with Services(make_settings(coingecko_api_key=SecretStr("CG-demo")), transport=fake.transport) as s:
+        with deadline_scope(s.clock, 10):
+            await s.coingecko.simple_price(["bitcoin"], "usd")
+    assert fake.requests[0].headers["x-cg-demo-api-key"] == "CG-demo"
+
+
+async def test_coingecko_429_body_is_rate_limited_with_key_hint() -> None:
+    fake = FakeUpstream()
+    body = {"status": {"error_code": 429, "error_message": "You've exceeded the Rate Limit."}}
+    fake.fail_always("coingecko", Fault("status", 429, body=body, headers={"retry-after": "30"}))
+    async with Services(make_settings(), transport=fake.transport) as s:
+        with deadline_scope(s.clock, 10), pytest.raises(UpstreamRateLimited) as caught:
+            await s.coingecko.simple_price(["bitcoin"], "usd")
+    assert caught.value.retry_after_s == 30.0
+    assert "AGENT_TOOLS_COINGECKO_API_KEY" in (caught.value.hint or "")
+    assert fake.count("coingecko") == 1  # 30 s is past the 10 s deadline: no pointless wait
+
+
+async def test_binance_418_ban_is_not_retried_and_reports_the_wait() -> None:
+    fake = FakeUpstream()
+    fake.fail(
+        "binance",
+        Fault("status", 418, headers={"retry-after": "7200"}, body={"code": -1003, "msg": "banned"}),
+    )
+    async with Services(make_settings(), transport=fake.transport) as s:
+        with deadline_scope(s.clock, 10), pytest.raises(UpstreamRateLimited) as caught:
+            await s.binance.all_prices()
+    assert fake.count("binance") == 1
+    assert caught.value.retry_after_s == 7200.0 and "banned" in caught.value.message
+
+
+async def test_binance_429_with_retry_after_is_retried() -> None:
+    fake = FakeUpstream()
+    fake.fail("binance", Fault("status", 429, headers={"retry-after": "2"}))
+    async with Services(make_settings(), transport=fake.transport) as s:
+        with deadline_scope(s.clock, 10):
+            prices = await s.binance.all_prices()
+    assert prices.value["BTCUSDT"] == 97000.0
+    assert fake.count("binance") == 2
+
+
+async def test_binance_string_prices_parse_to_numbers() -> None:
+    fake = FakeUpstream()
+    async with Services(make_settings(), transport=fake.transport) as s:
+        with deadline_scope(s.clock, 10):
+            prices = await s.binance.all_prices()
+    assert isinstance(prices.value["ETHUSDT"], float)
+
+
+async def test_defillama_omits_unknown_coins() -> None:
+    fake = FakeUpstream()
+    async with Services(make_settings(), transport=fake.transport) as s:
+        with deadline_scope(s.clock, 10):
+            [page] = await s.defillama.current_prices(["coingecko:bitcoin", "coingecko:nope"])
+    assert set(page.value.coins) == {"coingecko:bitcoin"}
+    assert page.value.coins["coingecko:bitcoin"].confidence == 0.99
+
+
+FAULTS = {
+    "429+retry-after": (Fault("status", 429, headers={"retry-after": "1"}), None),
+    "500": (Fault("status", 500), None),
+    "503": (Fault("status", 503), None),
+    "timeout": (Fault("timeout"), None),
+    "malformed": (Fault("malformed"), UpstreamBadResponse),
+    "drift": (Fault("drift", body=[{"unexpected": True}]), UpstreamBadResponse),
+    "huge": (Fault("huge"), UpstreamBadResponse),
+}
+
+
+@pytest.mark.parametrize("provider", ["coingecko", "defillama", "binance"])
+@pytest.mark.parametrize("name", list(FAULTS))
+async def test_fault_matrix_one_fault_then_recovery(provider: str, name: str) -> None:
+    """Transient faults are retried to success; bad bodies fail at once, naming the provider."""
+    fault, error = FAULTS[name]
+    fake = FakeUpstream()
+    fake.fail(provider, fault)
+    settings = make_settings(max_body_bytes=1_000_000)
+    async with Services(settings, transport=fake.transport) as s:
+        call = {
+            "coingecko": lambda: s.coingecko.simple_price(["bitcoin"], "usd"),
+            "defillama": lambda: s.defillama.current_prices(["coingecko:bitcoin"]),
+            "binance": lambda: s.binance.all_prices(),
+        }[provider]
+        with deadline_scope(s.clock, 10):
+            if error is None:
+                await call()
+                assert fake.count(provider) == 2
+            else:
+                with pytest.raises(error) as caught:
+                    await call()
+                assert caught.value.provider == provider  # type: ignore[attr-defined]
+                assert fake.count(provider) == 1
+
+
+@pytest.mark.parametrize("provider", ["coingecko", "defillama", "binance"])
+async def test_persistent_outage_is_upstream_unavailable(provider: str) -> None:
+    fake = FakeUpstream()
+    fake.fail_always(provider, Fault("status", 503))
+    async with Services(make_settings(), transport=fake.transport) as s:
+        call = {
+            "coingecko": lambda: s.coingecko.simple_price(["bitcoin"], "usd"),
+            "defillama": lambda: s.defillama.current_prices(["coingecko:bitcoin"]),
+            "binance": lambda: s.binance.all_prices(),
+        }[provider]
+        with deadline_scope(s.clock, 10), pytest.raises(UpstreamUnavailable):
+            await call()
+    assert fake.count(provider) == 4
