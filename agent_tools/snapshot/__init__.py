@@ -46,7 +46,7 @@ class PriceSnapshot:
 @functools.cache
 def price_snapshot() -> PriceSnapshot:
     """The bundled price snapshot (built by scripts/build_snapshot.py)."""
-    text = resources.files(__package__).joinpath("prices.json").read_text(encoding="utf-8")
+    text = resources.files("agent_tools.snapshot").joinpath("prices.json").read_text(encoding="utf-8")
     data = _PriceFile.model_validate(json.loads(text))
     return PriceSnapshot(
         currency=data.currency,

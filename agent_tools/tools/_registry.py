@@ -61,11 +61,9 @@ def make_tool(
         structured_output=True,
     )
     base = tool.fn_metadata.arg_model
-    strict = type(
-        base.__name__,
-        (base,),
-        {"model_config": ConfigDict(**{**base.model_config, "extra": "forbid", "allow_inf_nan": False})},
-    )
+    config = ConfigDict(base.model_config)
+    config.update(extra="forbid", allow_inf_nan=False)
+    strict = type(base.__name__, (base,), {"model_config": config})
     tool.fn_metadata.arg_model = strict
     tool.parameters = strict.model_json_schema(by_alias=True)
     return tool

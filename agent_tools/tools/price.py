@@ -37,8 +37,52 @@ DISAGREEMENT_PCT = 2.0
 MAX_ALTERNATIVES = 5
 # CoinGecko's vs_currencies that we accept (a stable subset of /simple/supported_vs_currencies)
 VS_CURRENCIES = frozenset(
-    "usd eur gbp jpy cny krw inr cad aud chf brl rub try sgd hkd mxn nzd sek nok dkk pln zar idr "
-    "thb php myr twd vnd uah ngn ars clp czk huf ils aed sar btc eth bnb sol xrp ltc bch".split()
+    [
+        "usd",
+        "eur",
+        "gbp",
+        "jpy",
+        "cny",
+        "krw",
+        "inr",
+        "cad",
+        "aud",
+        "chf",
+        "brl",
+        "rub",
+        "try",
+        "sgd",
+        "hkd",
+        "mxn",
+        "nzd",
+        "sek",
+        "nok",
+        "dkk",
+        "pln",
+        "zar",
+        "idr",
+        "thb",
+        "php",
+        "myr",
+        "twd",
+        "vnd",
+        "uah",
+        "ngn",
+        "ars",
+        "clp",
+        "czk",
+        "huf",
+        "ils",
+        "aed",
+        "sar",
+        "btc",
+        "eth",
+        "bnb",
+        "sol",
+        "xrp",
+        "ltc",
+        "bch",
+    ]
 )
 
 

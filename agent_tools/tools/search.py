@@ -10,7 +10,6 @@ from agent_tools.errors import AgentToolsError, InvalidArgument, NotConfigured
 from agent_tools.services import Services
 from agent_tools.snapshot import price_snapshot
 
-
 MAX_LIMIT = 25
 _CHAIN_OF_PLATFORM = {platform: chain for chain, platform in COINGECKO_PLATFORM.items()}
 

@@ -252,6 +252,8 @@ def parse_retry_after(value: str | None, wall_now: float) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
+_BACKOFF = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)  # 0.5, 1, 2, 4 s (+ up to 0.5 s)
+
 ErrorHook = Callable[[httpx.Response, Any], "AgentToolsError | Retryable | None"]
 """Reads a provider's own error body (status and parsed JSON or None); None = not special."""
 
@@ -413,13 +415,11 @@ class Upstream:
             left = remaining(clock)
             return state.attempt_number >= limit or (left is not None and state.upcoming_sleep >= left)
 
-        backoff = wait_exponential_jitter(initial=0.5, max=8.0, jitter=0.5)
-
         def wait(state: RetryCallState) -> float:
             failure = state.outcome.exception() if state.outcome else None
             if isinstance(failure, Retryable) and failure.retry_after is not None:
                 return failure.retry_after
-            return backoff(state)
+            return _BACKOFF(state)
 
         async def before_sleep(state: RetryCallState) -> None:
             self._p.stats.retries[self.spec.name] += 1
@@ -486,7 +486,7 @@ class Upstream:
             timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT_S, timeout)),
         )
         try:
-            async with asyncio.timeout(timeout + 1.0):
+            async with asyncio.timeout(timeout):  # the whole attempt, however the body trickles
                 response = await client.send(request, stream=True)
                 try:
                     content = await self._read_capped(response, max_bytes)
