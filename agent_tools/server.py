@@ -21,8 +21,7 @@ from pydantic import ValidationError
 from agent_tools import __version__
 from agent_tools.errors import AgentToolsError, DeadlineExceeded, InternalError, InvalidArgument, NotFound
 from agent_tools.services import Services
-from agent_tools.tools import price, search
-from agent_tools.tools._registry import make_tool
+from agent_tools.tools._registry import discover, make_tool
 from agent_tools.upstream._core import deadline_scope
 
 log = logging.getLogger("agent_tools.server")
@@ -36,22 +35,7 @@ and a `hint`."""
 class AgentToolsServer(MCPServer[Any]):
     def __init__(self, services: Services) -> None:
         self.services = services
-        tools = [
-            make_tool(
-                price.get_price,
-                services,
-                title="Get crypto prices",
-                description=price.DESCRIPTION,
-                open_world=True,
-            ),
-            make_tool(
-                search.search_assets,
-                services,
-                title="Search crypto assets",
-                description=search.DESCRIPTION,
-                open_world=True,
-            ),
-        ]
+        tools = [make_tool(spec, services) for spec in discover()]
         super().__init__(
             name="agent-tools",
             title="agent-tools: crypto research",

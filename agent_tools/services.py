@@ -7,8 +7,8 @@ pointed at the demo host) surfaces as a clear tool error, not a crash at start-u
 
 from __future__ import annotations
 
-from functools import cached_property
 from types import TracebackType
+from typing import Any, Protocol, TypeVar, cast
 
 import httpx
 
@@ -17,6 +17,13 @@ from agent_tools.upstream._core import Clock, LoopClock, Pipeline
 from agent_tools.upstream.binance import Binance
 from agent_tools.upstream.coingecko import CoinGecko
 from agent_tools.upstream.defillama import DefiLlama
+
+
+class _Provider(Protocol):
+    def __init__(self, pipeline: Pipeline, settings: Settings) -> None: ...
+
+
+P = TypeVar("P", bound=_Provider)
 
 
 class Services:
@@ -36,17 +43,26 @@ class Services:
             transport=transport,
         )
 
-    @cached_property
+        self._providers: dict[type[Any], Any] = {}
+
+    def provider(self, cls: type[P]) -> P:
+        """The one client of a provider class, built on first use from the pipeline and settings."""
+        client = self._providers.get(cls)
+        if client is None:
+            client = self._providers[cls] = cls(self.pipeline, self.settings)
+        return cast(P, client)
+
+    @property
     def coingecko(self) -> CoinGecko:
-        return CoinGecko(self.pipeline, self.settings)
+        return self.provider(CoinGecko)
 
-    @cached_property
+    @property
     def defillama(self) -> DefiLlama:
-        return DefiLlama(self.pipeline, self.settings)
+        return self.provider(DefiLlama)
 
-    @cached_property
+    @property
     def binance(self) -> Binance:
-        return Binance(self.pipeline, self.settings)
+        return self.provider(Binance)
 
     async def aclose(self) -> None:
         await self.pipeline.aclose()

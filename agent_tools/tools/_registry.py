@@ -8,8 +8,11 @@ validation before the tool body, and so before any upstream call.
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, get_type_hints
 
 from mcp.server.mcpserver.tools.base import Tool
@@ -17,6 +20,19 @@ from mcp.types import ToolAnnotations
 from pydantic import ConfigDict
 
 from agent_tools.services import Services
+
+
+def discover() -> list[ToolSpec]:
+    """Every `TOOL` declared by a module of `agent_tools.tools`, by tool name."""
+    import agent_tools.tools as package
+
+    specs: list[ToolSpec] = []
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.name.startswith("_"):
+            spec = getattr(importlib.import_module(f"{package.__name__}.{info.name}"), "TOOL", None)
+            if isinstance(spec, ToolSpec):
+                specs.append(spec)
+    return sorted(specs, key=lambda s: s.fn.__name__)
 
 
 def bind_services(fn: Callable[..., Awaitable[Any]], services: Services) -> Callable[..., Awaitable[Any]]:
@@ -32,25 +48,30 @@ def bind_services(fn: Callable[..., Awaitable[Any]], services: Services) -> Call
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
+    wrapper.__annotations__ = {k: v for k, v in hints.items() if k != "services"}
     wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=params[1:], return_annotation=hints.get("return", signature.return_annotation)
     )
     return wrapper
 
 
-def make_tool(
-    fn: Callable[..., Awaitable[Any]],
-    services: Services,
-    *,
-    title: str,
-    description: str,
-    open_world: bool,
-) -> Tool:
+@dataclass(frozen=True)
+class ToolSpec:
+    """What a tool module declares (as `TOOL`); the server finds and registers it."""
+
+    fn: Callable[..., Awaitable[Any]]
+    title: str
+    description: str
+    open_world: bool  # true when the tool calls upstream APIs
+
+
+def make_tool(spec: ToolSpec, services: Services) -> Tool:
+    fn, title, open_world = spec.fn, spec.title, spec.open_world
     tool = Tool.from_function(
         bind_services(fn, services),
         name=fn.__name__,
         title=title,
-        description=description,
+        description=spec.description,
         annotations=ToolAnnotations(
             title=title,
             read_only_hint=True,

@@ -26,6 +26,7 @@ from agent_tools.domain.assets import (
 from agent_tools.errors import AgentToolsError, InvalidArgument, NotConfigured, NotFound, UpstreamUnavailable
 from agent_tools.services import Services
 from agent_tools.snapshot import SnapshotAsset, price_snapshot
+from agent_tools.tools._registry import ToolSpec
 from agent_tools.upstream._core import Fetched
 from agent_tools.upstream.coingecko import CoinListItem, PriceRow
 from agent_tools.upstream.defillama import LlamaCoin, LlamaPrices
@@ -542,3 +543,6 @@ async def get_price(
     ] = "usd",
 ) -> PriceResult:
     return await fetch_prices(services, symbols, vs_currency)
+
+
+TOOL = ToolSpec(get_price, title="Get crypto prices", description=DESCRIPTION, open_world=True)

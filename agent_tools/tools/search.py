@@ -9,6 +9,7 @@ from agent_tools.domain.assets import COINGECKO_PLATFORM
 from agent_tools.errors import AgentToolsError, InvalidArgument, NotConfigured
 from agent_tools.services import Services
 from agent_tools.snapshot import price_snapshot
+from agent_tools.tools._registry import ToolSpec
 
 MAX_LIMIT = 25
 _CHAIN_OF_PLATFORM = {platform: chain for chain, platform in COINGECKO_PLATFORM.items()}
@@ -115,3 +116,6 @@ async def search_assets(
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="How many candidates to return.")] = 10,
 ) -> SearchResult:
     return await find_assets(services, query, limit)
+
+
+TOOL = ToolSpec(search_assets, title="Search crypto assets", description=DESCRIPTION, open_world=True)
