@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -29,7 +29,7 @@ from agent_tools.snapshot import SnapshotAsset, price_snapshot
 from agent_tools.tools._registry import ToolSpec
 from agent_tools.upstream._core import Fetched
 from agent_tools.upstream.coingecko import CoinListItem, PriceRow
-from agent_tools.upstream.defillama import LlamaCoin, LlamaPrices
+from agent_tools.upstream.defillama import LlamaCoin
 
 T = TypeVar("T")
 
@@ -129,11 +129,11 @@ class PriceResult(BaseModel):
 
 @dataclass
 class _Live:
-    """What each live source returned for this batch; None where it failed or was not asked."""
+    """What each live source returned per item; None where the source failed or was not asked."""
 
-    cg_prices: Fetched[dict[str, PriceRow]] | None = None
-    cg_tokens: dict[str, Fetched[dict[str, PriceRow]]] | None = None
-    llama: dict[str, tuple[LlamaCoin, bool]] | None = None  # key (lower-case) -> (coin, stale)
+    cg: dict[str, Fetched[PriceRow] | None] | None = None  # coin id -> row
+    cg_tokens: dict[str, dict[str, Fetched[PriceRow] | None]] | None = None  # platform -> address -> row
+    llama: dict[str, Fetched[LlamaCoin] | None] | None = None  # DefiLlama key -> coin
     binance: Fetched[dict[str, float]] | None = None
 
 
@@ -250,47 +250,41 @@ async def _fetch_live(
     contracts: list[ContractQuery],
     failures: dict[str, str],
 ) -> _Live:
+    """CoinGecko and DefiLlama concurrently; Binance only when both failed for names."""
     ids = sorted({coin.id for coins in candidates.values() for coin in coins})
     by_platform: dict[str, list[str]] = {}
     for q in contracts:
         by_platform.setdefault(COINGECKO_PLATFORM[q.chain], []).append(q.address)
 
-    async def cg_prices() -> Fetched[dict[str, PriceRow]] | None:
-        if not ids:
-            return None
-        return await _guard(services.coingecko.simple_price(ids, vs), "coingecko", failures)
-
-    async def cg_tokens() -> dict[str, Fetched[dict[str, PriceRow]]] | None:
-        out: dict[str, Fetched[dict[str, PriceRow]]] = {}
+    async def cg_tokens() -> dict[str, dict[str, Fetched[PriceRow] | None]] | None:
+        out: dict[str, dict[str, Fetched[PriceRow] | None]] = {}
         for platform, addresses in by_platform.items():
-            got = await _guard(services.coingecko.token_price(platform, addresses, vs), "coingecko", failures)
+            got = await _guard(
+                services.coingecko.token_prices(platform, addresses, vs), "coingecko", failures
+            )
             if got is not None:
                 out[platform] = got
         return out
 
-    async def llama() -> dict[str, tuple[LlamaCoin, bool]] | None:
-        if vs != "usd":
-            return None
-        keys = [f"coingecko:{i}" for i in ids] + [
-            f"{DEFILLAMA_CHAIN[q.chain]}:{q.address}" for q in contracts
-        ]
-        if not keys:
-            return None
-        pages: list[Fetched[LlamaPrices]] | None = await _guard(
-            services.defillama.current_prices(keys), "defillama", failures
-        )
-        if pages is None:
-            return None
-        return {k.lower(): (coin, page.stale) for page in pages for k, coin in page.value.coins.items()}
+    async def nothing() -> None:
+        return None
 
-    prices, tokens, llama_coins = await asyncio.gather(cg_prices(), cg_tokens(), llama())
-    live = _Live(prices, tokens, llama_coins)
-    needs_fallback = vs == "usd" and (
-        (ids and prices is None and llama_coins is None) or (contracts and not tokens and llama_coins is None)
+    llama_keys = [f"coingecko:{i}" for i in ids] + [_llama_key(q) for q in contracts]
+    cg, tokens, llama = await asyncio.gather(
+        _guard(services.coingecko.prices(ids, vs), "coingecko", failures) if ids else nothing(),
+        cg_tokens(),
+        _guard(services.defillama.prices(llama_keys), "defillama", failures)
+        if vs == "usd" and llama_keys
+        else nothing(),
     )
-    if needs_fallback or (vs == "usd" and ids and prices is None):
+    live = _Live(cg, tokens, llama)
+    if vs == "usd" and ids and cg is None:
         live.binance = await _guard(services.binance.all_prices(), "binance", failures)
     return live
+
+
+def _llama_key(query: ContractQuery) -> str:
+    return f"{DEFILLAMA_CHAIN[query.chain]}:{query.address}"
 
 
 # --- building quotes -------------------------------------------------------------------------
@@ -303,15 +297,18 @@ def _ts(unix: float | None, fallback: float) -> datetime:
 def _quote_name(
     query: NameQuery, coins: list[Coin], vs: str, live: _Live, warnings: list[str]
 ) -> Quote | None:
-    rows = live.cg_prices.value if live.cg_prices is not None else {}
-    priced = [(coin, rows[coin.id]) for coin in coins if rows.get(coin.id, {}).get(vs) is not None]
+    rows = live.cg or {}
+    priced = [
+        (coin, row)
+        for coin in coins
+        if (row := rows.get(coin.id)) is not None and row.value.get(vs) is not None
+    ]
     if priced:
-        priced.sort(key=lambda pair: -(pair[1].get(f"{vs}_market_cap") or -1.0))
+        priced.sort(key=lambda pair: -(pair[1].value.get(f"{vs}_market_cap") or -1.0))
         coin, row = priced[0]
-        assert live.cg_prices is not None
-        quote = _from_coingecko(query.text, coin.id, coin.symbol, coin.name, row, vs, live.cg_prices)
+        quote = _from_coingecko(query.text, coin.id, coin.symbol, coin.name, row, vs)
         quote.alternatives = [
-            Alternative(asset_id=c.id, name=c.name, market_cap=r.get(f"{vs}_market_cap"))
+            Alternative(asset_id=c.id, name=c.name, market_cap=r.value.get(f"{vs}_market_cap"))
             for c, r in priced[1 : 1 + MAX_ALTERNATIVES]
         ]
         if quote.alternatives:
@@ -320,19 +317,18 @@ def _quote_name(
             )
             warnings.append(
                 f"{query.text} is ambiguous: picked {coin.id} ({coin.name}, mcap "
-                f"{_money(row.get(f'{vs}_market_cap'))}), the largest by market cap; also: {others}. "
+                f"{_money(row.value.get(f'{vs}_market_cap'))}), the largest by market cap; also: {others}. "
                 "Pass a CoinGecko id to choose another."
             )
         quote.cross_check = _llama_check(live, f"coingecko:{coin.id}", quote.price)
         return quote
 
-    if live.llama is not None:
-        for coin in coins:
-            found = live.llama.get(f"coingecko:{coin.id}")
-            if found is not None:
-                quote = _from_llama(query.text, coin.id, coin.symbol, coin.name, found)
-                quote.cross_check = _binance_check(live, coin.symbol, quote.price)
-                return quote
+    for coin in coins:
+        found = (live.llama or {}).get(f"coingecko:{coin.id}")
+        if found is not None:
+            quote = _from_llama(query.text, coin.id, coin.symbol, coin.name, found)
+            quote.cross_check = _binance_check(live, coin.symbol, quote.price)
+            return quote
     if live.binance is not None:
         symbol = (coins[0].symbol if coins else query.text).upper()
         price = live.binance.value.get(f"{symbol}USDT")
@@ -361,36 +357,22 @@ def _quote_name(
 def _quote_contract(query: ContractQuery, index: CoinIndex | None, vs: str, live: _Live) -> Quote | None:
     coin = index.contract(query) if index is not None else None
     asset_id = f"{query.chain}:{query.address}"
-    platform = COINGECKO_PLATFORM[query.chain]
-    llama_key = f"{DEFILLAMA_CHAIN[query.chain]}:{query.address}".lower()
-    fetched = (live.cg_tokens or {}).get(platform)
-    if fetched is not None:
-        rows = {k.lower(): v for k, v in fetched.value.items()}
-        row = rows.get(query.address.lower())
-        if row is not None and row.get(vs) is not None:
-            llama = (live.llama or {}).get(llama_key)
-            symbol = coin.symbol if coin else (llama[0].symbol if llama else None)
-            quote = _from_coingecko(
-                query.text, asset_id, symbol, coin.name if coin else None, row, vs, fetched
-            )
-            quote.cross_check = _llama_check(live, llama_key, quote.price)
-            return quote
-    found = (live.llama or {}).get(llama_key)
-    if found is not None:
-        return _from_llama(query.text, asset_id, found[0].symbol, coin.name if coin else None, found)
+    llama = (live.llama or {}).get(_llama_key(query))
+    row = (live.cg_tokens or {}).get(COINGECKO_PLATFORM[query.chain], {}).get(query.address.lower())
+    if row is not None and row.value.get(vs) is not None:
+        symbol = coin.symbol if coin else (llama.value.symbol if llama else None)
+        quote = _from_coingecko(query.text, asset_id, symbol, coin.name if coin else None, row, vs)
+        quote.cross_check = _llama_check(live, _llama_key(query), quote.price)
+        return quote
+    if llama is not None:
+        return _from_llama(query.text, asset_id, llama.value.symbol, coin.name if coin else None, llama)
     return None
 
 
 def _from_coingecko(
-    query: str,
-    asset_id: str,
-    symbol: str | None,
-    name: str | None,
-    row: PriceRow,
-    vs: str,
-    fetched: Fetched[Any],
+    query: str, asset_id: str, symbol: str | None, name: str | None, row: Fetched[PriceRow], vs: str
 ) -> Quote:
-    price = row.get(vs)
+    price = row.value.get(vs)
     assert price is not None
     return Quote(
         query=query,
@@ -399,19 +381,19 @@ def _from_coingecko(
         name=name,
         price=price,
         currency=vs,
-        change_24h_pct=row.get(f"{vs}_24h_change"),
-        market_cap=row.get(f"{vs}_market_cap") or None,
-        volume_24h=row.get(f"{vs}_24h_vol"),
+        change_24h_pct=row.value.get(f"{vs}_24h_change"),
+        market_cap=row.value.get(f"{vs}_market_cap") or None,
+        volume_24h=row.value.get(f"{vs}_24h_vol"),
         source="coingecko",
-        as_of=_ts(row.get("last_updated_at"), fetched.fetched_at),
-        stale=fetched.stale,
+        as_of=_ts(row.value.get("last_updated_at"), row.fetched_at),
+        stale=row.stale,
     )
 
 
 def _from_llama(
-    query: str, asset_id: str, symbol: str | None, name: str | None, found: tuple[LlamaCoin, bool]
+    query: str, asset_id: str, symbol: str | None, name: str | None, found: Fetched[LlamaCoin]
 ) -> Quote:
-    coin, stale = found
+    coin = found.value
     return Quote(
         query=query,
         asset_id=asset_id,
@@ -423,14 +405,14 @@ def _from_llama(
         market_cap=None,
         volume_24h=None,
         source="defillama",
-        as_of=_ts(coin.timestamp, datetime.now(UTC).timestamp()),
-        stale=stale,
+        as_of=_ts(coin.timestamp, found.fetched_at),
+        stale=found.stale,
     )
 
 
 def _llama_check(live: _Live, key: str, price: float) -> CrossCheck | None:
-    found = (live.llama or {}).get(key.lower())
-    return None if found is None or price == 0 else _check("defillama", found[0].price, price)
+    found = (live.llama or {}).get(key)
+    return None if found is None or price == 0 else _check("defillama", found.value.price, price)
 
 
 def _binance_check(live: _Live, symbol: str, price: float) -> CrossCheck | None:

@@ -22,7 +22,7 @@ import logging
 import math
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Generator, Hashable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Hashable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -42,6 +42,7 @@ from agent_tools.errors import (
 )
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 log = logging.getLogger("agent_tools.upstream")
 
 MAX_ATTEMPTS = 4
@@ -117,10 +118,10 @@ class Stats:
 
 
 @dataclass(frozen=True)
-class Fetched(Generic[T]):
+class Fetched(Generic[T_co]):
     """A parsed upstream value with its provenance."""
 
-    value: T
+    value: T_co
     fetched_at: float  # unix seconds when we received it
     stale: bool = False
 
@@ -166,6 +167,7 @@ class SingleFlight:
         if future is None:
             future = asyncio.ensure_future(load())
             self._inflight[key] = future
+            future.add_done_callback(_retrieve)
             future.add_done_callback(lambda done: self._settle(key, done))
         # shield: one caller giving up must not cancel the load the others wait for
         result: T = await asyncio.shield(future)
@@ -174,8 +176,6 @@ class SingleFlight:
     def _settle(self, key: Hashable, done: asyncio.Future[Any]) -> None:
         if self._inflight.get(key) is done:
             del self._inflight[key]
-        if not done.cancelled():
-            done.exception()  # mark retrieved: every waiter already got it
 
 
 # --- rate limiting -------------------------------------------------------------------------
@@ -349,6 +349,111 @@ class Pipeline:
         return Fetched(fresh.value, fresh.fetched_at)
 
 
+BATCH_WINDOW_S = 0.005
+
+
+class Batcher(Generic[T]):
+    """Per-item cache in front of a many-items endpoint, coalescing concurrent lookups.
+
+    Price endpoints take a list of ids. Callers ask for the items they need; fresh
+    items come from the cache, items already being fetched join that fetch, and the
+    rest wait a few milliseconds for other callers before one request asks for all
+    of them (chunked at `max_batch`). So a burst of distinct symbols from many
+    concurrent calls costs a request or two, and 1,000 identical calls cost one.
+    A failed fetch falls back, item by item, to expired values still in their grace.
+    """
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        provider: str,
+        scope: Hashable,
+        fetch: Callable[[list[str]], Awaitable[Fetched[Mapping[str, T]]]],
+        *,
+        ttl: float,
+        grace: float = 3600.0,
+        max_batch: int = 250,
+    ) -> None:
+        self._p = pipeline
+        self._provider = provider
+        self._scope = scope
+        self._fetch = fetch
+        self._ttl, self._grace, self._max_batch = ttl, grace, max_batch
+        self._pending: dict[str, asyncio.Future[Fetched[T] | None]] = {}
+        self._inflight: dict[str, asyncio.Future[Fetched[T] | None]] = {}
+        self._running: set[asyncio.Task[None]] = set()
+
+    def _key(self, item: str) -> Hashable:
+        return ("item", self._provider, self._scope, item)
+
+    async def get_many(self, items: Iterable[str]) -> dict[str, Fetched[T] | None]:
+        """Each item's value (None when the upstream has no such item)."""
+        stats, cache, now = self._p.stats, self._p.cache, self._p.clock.now()
+        found: dict[str, Fetched[T] | None] = {}
+        waiting: dict[str, asyncio.Future[Fetched[T] | None]] = {}
+        for item in dict.fromkeys(items):
+            entry = cache.get(self._key(item))
+            if entry is not None and now < entry.fresh_until:
+                stats.cache[(self._provider, "hit")] += 1
+                found[item] = Fetched(entry.value, entry.fetched_at)
+                continue
+            future = self._inflight.get(item) or self._pending.get(item)
+            if future is None:
+                stats.cache[(self._provider, "miss")] += 1
+                future = self._pending[item] = asyncio.get_running_loop().create_future()
+                future.add_done_callback(_retrieve)
+                if len(self._pending) == 1:
+                    asyncio.get_running_loop().call_later(BATCH_WINDOW_S, self._flush)
+            waiting[item] = future
+        for item, future in waiting.items():
+            try:
+                found[item] = await asyncio.shield(future)
+            except (UpstreamError, DeadlineExceeded):
+                old = cache.get(self._key(item))
+                if old is None:
+                    raise
+                stats.cache[(self._provider, "stale")] += 1
+                found[item] = Fetched(old.value, old.fetched_at, stale=True)
+        return found
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, {}
+        items = sorted(pending)
+        for start in range(0, len(items), self._max_batch):
+            chunk = {item: pending[item] for item in items[start : start + self._max_batch]}
+            self._inflight.update(chunk)
+            task = asyncio.ensure_future(self._run(chunk))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _run(self, chunk: dict[str, asyncio.Future[Fetched[T] | None]]) -> None:
+        try:
+            fetched = await self._fetch(list(chunk))
+        except BaseException as exc:
+            for future in chunk.values():
+                if not future.done():
+                    future.set_exception(exc if isinstance(exc, Exception) else asyncio.CancelledError())
+            if not isinstance(exc, Exception):
+                raise
+        else:
+            for item, future in chunk.items():
+                value = fetched.value.get(item)
+                if value is not None:
+                    self._p.cache.put(self._key(item), value, self._ttl, self._grace)
+                    future.set_result(Fetched(value, fetched.fetched_at, fetched.stale))
+                else:
+                    future.set_result(None)
+        finally:
+            for item in chunk:
+                self._inflight.pop(item, None)
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Mark a shared future's exception as seen: its waiters already received it."""
+    if not future.cancelled():
+        future.exception()
+
+
 class Upstream:
     """A provider seen through the pipeline: `get`/`post` return parsed, cached values."""
 
@@ -365,8 +470,13 @@ class Upstream:
         ttl: float,
         grace: float = 3600.0,
         max_bytes: int | None = None,
+        cache: bool = True,
     ) -> Fetched[T]:
+        """GET and parse; `cache=False` for callers that cache per item themselves (see Batcher)."""
         params = dict(params or {})
+        if not cache:
+            value = await self._load("GET", path, params, None, adapter, max_bytes)
+            return Fetched(value, self._p.clock.wall())
         key = (self.spec.name, self.spec.base_url, "GET", path, tuple(sorted(params.items())))
         return await self._p.cached(
             key,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, cast
 
 import httpx
@@ -9,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from agent_tools.errors import AgentToolsError, NotConfigured, UpstreamRateLimited
 from agent_tools.settings import Settings
-from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec, Retryable, parse_retry_after
+from agent_tools.upstream._core import Batcher, Fetched, Pipeline, ProviderSpec, Retryable, parse_retry_after
 
 PRICE_TTL_S = 60.0
 METADATA_TTL_S = 6 * 3600.0
@@ -103,7 +104,9 @@ def spec(settings: Settings) -> ProviderSpec:
 
 class CoinGecko:
     def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
+        self._pipeline = pipeline
         self._up = pipeline.upstream(spec(settings))
+        self._batchers: dict[tuple[str, str], Batcher[PriceRow]] = {}
 
     async def coins_list(self) -> Fetched[list[CoinListItem]]:
         """Every coin id with symbol, name and contract platforms; hours-fresh is enough."""
@@ -116,29 +119,38 @@ class CoinGecko:
             max_bytes=COIN_LIST_MAX_BYTES,
         )
 
-    async def simple_price(self, ids: list[str], vs_currency: str) -> Fetched[dict[str, PriceRow]]:
-        """Price, market cap, 24 h volume and change for many ids in one request."""
-        return await self._up.get(
-            "/simple/price",
-            {"ids": ",".join(sorted(set(ids))), "vs_currencies": vs_currency, **_INCLUDE_ALL},
-            _PRICES,
-            ttl=PRICE_TTL_S,
-        )
+    async def prices(self, ids: Iterable[str], vs_currency: str) -> dict[str, Fetched[PriceRow] | None]:
+        """Price, market cap, 24 h volume and change per coin id (None: CoinGecko has no price)."""
 
-    async def token_price(
-        self, platform: str, addresses: list[str], vs_currency: str
-    ) -> Fetched[dict[str, PriceRow]]:
-        """Token prices by contract; response keys are the addresses (case as CoinGecko echoes them)."""
-        return await self._up.get(
-            f"/simple/token_price/{platform}",
-            {
-                "contract_addresses": ",".join(sorted(set(addresses))),
-                "vs_currencies": vs_currency,
-                **_INCLUDE_ALL,
-            },
-            _PRICES,
-            ttl=PRICE_TTL_S,
-        )
+        async def fetch(chunk: list[str]) -> Fetched[Mapping[str, PriceRow]]:
+            params = {"ids": ",".join(chunk), "vs_currencies": vs_currency, **_INCLUDE_ALL}
+            return await self._up.get("/simple/price", params, _PRICES, ttl=PRICE_TTL_S, cache=False)
+
+        return await self._batcher(("ids", vs_currency), fetch).get_many(ids)
+
+    async def token_prices(
+        self, platform: str, addresses: Iterable[str], vs_currency: str
+    ) -> dict[str, Fetched[PriceRow] | None]:
+        """Token prices by contract, keyed by the lower-case address."""
+
+        async def fetch(chunk: list[str]) -> Fetched[Mapping[str, PriceRow]]:
+            params = {"contract_addresses": ",".join(chunk), "vs_currencies": vs_currency, **_INCLUDE_ALL}
+            got = await self._up.get(
+                f"/simple/token_price/{platform}", params, _PRICES, ttl=PRICE_TTL_S, cache=False
+            )
+            return Fetched({k.lower(): v for k, v in got.value.items()}, got.fetched_at, got.stale)
+
+        return await self._batcher((platform, vs_currency), fetch).get_many(a.lower() for a in addresses)
+
+    def _batcher(
+        self, scope: tuple[str, str], fetch: Callable[[list[str]], Awaitable[Fetched[Mapping[str, PriceRow]]]]
+    ) -> Batcher[PriceRow]:
+        batcher = self._batchers.get(scope)
+        if batcher is None:
+            batcher = self._batchers[scope] = Batcher(
+                self._pipeline, "coingecko", (self._up.spec.base_url, *scope), fetch, ttl=PRICE_TTL_S
+            )
+        return batcher
 
     async def search(self, query: str) -> Fetched[SearchResult]:
         return await self._up.get("/search", {"query": query}, _SEARCH, ttl=METADATA_TTL_S / 6)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from agent_tools.settings import Settings
-from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec
+from agent_tools.upstream._core import Batcher, Fetched, Pipeline, ProviderSpec
 
 PRICE_TTL_S = 60.0
-KEYS_PER_REQUEST = 100  # keeps the URL well under common 8 KB limits
+KEYS_PER_REQUEST = 250  # about 6 KB of URL, under common 8 KB limits
 
 
 class LlamaCoin(BaseModel):
@@ -40,12 +42,24 @@ def spec(settings: Settings) -> ProviderSpec:
 class DefiLlama:
     def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
         self._up = pipeline.upstream(spec(settings))
+        self._batcher = Batcher(
+            pipeline,
+            "defillama",
+            self._up.spec.base_url,
+            self._fetch,
+            ttl=PRICE_TTL_S,
+            max_batch=KEYS_PER_REQUEST,
+        )
 
-    async def current_prices(self, keys: list[str]) -> list[Fetched[LlamaPrices]]:
-        """One request per 100 keys; unknown keys are simply absent from `coins`."""
-        ordered = sorted(set(keys))
-        chunks = [ordered[i : i + KEYS_PER_REQUEST] for i in range(0, len(ordered), KEYS_PER_REQUEST)]
-        return [
-            await self._up.get(f"/prices/current/{','.join(chunk)}", None, _PRICES, ttl=PRICE_TTL_S)
-            for chunk in chunks
-        ]
+    async def prices(self, keys: Iterable[str]) -> dict[str, Fetched[LlamaCoin] | None]:
+        """Current price per `coingecko:<id>` or `<chain>:<address>` key (None: unknown to DefiLlama)."""
+        return await self._batcher.get_many(keys)
+
+    async def _fetch(self, keys: list[str]) -> Fetched[Mapping[str, LlamaCoin]]:
+        got = await self._up.get(
+            f"/prices/current/{','.join(keys)}", None, _PRICES, ttl=PRICE_TTL_S, cache=False
+        )
+        echoed = {
+            k.lower(): coin for k, coin in got.value.coins.items()
+        }  # keys come back as sent, or not at all
+        return Fetched({k: echoed[k.lower()] for k in keys if k.lower() in echoed}, got.fetched_at, got.stale)

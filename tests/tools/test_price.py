@@ -209,3 +209,29 @@ async def test_property_invalid_input_never_reaches_upstream(symbols: list[str],
     text = result.content[0].text  # type: ignore[union-attr]
     assert '"code": "INVALID_ARGUMENT"' in text, text
     assert fake.requests == []
+
+
+async def test_concurrent_calls_for_distinct_symbols_are_batched(
+    services: Services, fake: FakeUpstream
+) -> None:
+    import asyncio
+
+    fake.coins += [coin(f"coin-{i}", f"c{i}", f"Coin {i}", 1.0 + i, 1e6 * (i + 1)) for i in range(500)]
+    async with connect(services) as client:
+        batches = [[f"C{i}" for i in range(start, start + 50)] for start in range(0, 500, 50)]
+        results = await asyncio.gather(*(call(client, "get_price", symbols=b) for b in batches))
+    assert sum(len(r["quotes"]) for r in results) == 500
+    assert fake.count("coingecko", "/api/v3/simple/price") == 2  # 500 ids in chunks of 250
+    assert fake.count("defillama") == 2
+    assert fake.count("coingecko", "/api/v3/coins/list") == 1
+
+
+async def test_1000_identical_concurrent_calls_make_one_request_per_endpoint(
+    services: Services, fake: FakeUpstream
+) -> None:
+    import asyncio
+
+    async with connect(services) as client:
+        results = await asyncio.gather(*(call(client, "get_price", symbols=["BTC"]) for _ in range(1000)))
+    assert {r["quotes"][0]["price"] for r in results} == {97000.0}
+    assert fake.by_provider() == {"coingecko": 2, "defillama": 1}  # coin list + prices; one cross-check

@@ -28,7 +28,7 @@ async def test_coingecko_wrong_root_error_code_becomes_not_configured(code: int,
         make_settings(coingecko_api_key=SecretStr("CG-secret")), transport=fake.transport
     ) as s:
         with deadline_scope(s.clock, 10), pytest.raises(NotConfigured) as caught:
-            await s.coingecko.simple_price(["bitcoin"], "usd")
+            await s.coingecko.prices(["bitcoin"], "usd")
     assert fix in (caught.value.hint or "")
     assert fake.count("coingecko") == 1
     assert "CG-secret" not in caught.value.to_json()
@@ -38,7 +38,7 @@ async def test_coingecko_sends_the_demo_key_header() -> None:
     fake = FakeUpstream()
     async with Services(make_settings(coingecko_api_key=SecretStr("CG-demo")), transport=fake.transport) as s:
         with deadline_scope(s.clock, 10):
-            await s.coingecko.simple_price(["bitcoin"], "usd")
+            await s.coingecko.prices(["bitcoin"], "usd")
     assert fake.requests[0].headers["x-cg-demo-api-key"] == "CG-demo"
 
 
@@ -48,7 +48,7 @@ async def test_coingecko_429_body_is_rate_limited_with_key_hint() -> None:
     fake.fail_always("coingecko", Fault("status", 429, body=body, headers={"retry-after": "30"}))
     async with Services(make_settings(), transport=fake.transport) as s:
         with deadline_scope(s.clock, 10), pytest.raises(UpstreamRateLimited) as caught:
-            await s.coingecko.simple_price(["bitcoin"], "usd")
+            await s.coingecko.prices(["bitcoin"], "usd")
     assert caught.value.retry_after_s == 30.0
     assert "AGENT_TOOLS_COINGECKO_API_KEY" in (caught.value.hint or "")
     assert fake.count("coingecko") == 1  # 30 s is past the 10 s deadline: no pointless wait
@@ -89,9 +89,11 @@ async def test_defillama_omits_unknown_coins() -> None:
     fake = FakeUpstream()
     async with Services(make_settings(), transport=fake.transport) as s:
         with deadline_scope(s.clock, 10):
-            [page] = await s.defillama.current_prices(["coingecko:bitcoin", "coingecko:nope"])
-    assert set(page.value.coins) == {"coingecko:bitcoin"}
-    assert page.value.coins["coingecko:bitcoin"].confidence == 0.99
+            found = await s.defillama.prices(["coingecko:bitcoin", "coingecko:nope"])
+    assert found["coingecko:nope"] is None
+    bitcoin = found["coingecko:bitcoin"]
+    assert bitcoin is not None and bitcoin.value.confidence == 0.99
+    assert fake.count("defillama") == 1
 
 
 FAULTS = {
@@ -115,8 +117,8 @@ async def test_fault_matrix_one_fault_then_recovery(provider: str, name: str) ->
     settings = make_settings(max_body_bytes=1_000_000)
     async with Services(settings, transport=fake.transport) as s:
         call = {
-            "coingecko": lambda: s.coingecko.simple_price(["bitcoin"], "usd"),
-            "defillama": lambda: s.defillama.current_prices(["coingecko:bitcoin"]),
+            "coingecko": lambda: s.coingecko.prices(["bitcoin"], "usd"),
+            "defillama": lambda: s.defillama.prices(["coingecko:bitcoin"]),
             "binance": lambda: s.binance.all_prices(),
         }[provider]
         with deadline_scope(s.clock, 10):
@@ -136,8 +138,8 @@ async def test_persistent_outage_is_upstream_unavailable(provider: str) -> None:
     fake.fail_always(provider, Fault("status", 503))
     async with Services(make_settings(), transport=fake.transport) as s:
         call = {
-            "coingecko": lambda: s.coingecko.simple_price(["bitcoin"], "usd"),
-            "defillama": lambda: s.defillama.current_prices(["coingecko:bitcoin"]),
+            "coingecko": lambda: s.coingecko.prices(["bitcoin"], "usd"),
+            "defillama": lambda: s.defillama.prices(["coingecko:bitcoin"]),
             "binance": lambda: s.binance.all_prices(),
         }[provider]
         with deadline_scope(s.clock, 10), pytest.raises(UpstreamUnavailable):
