@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -78,7 +78,7 @@ async def _call(tool: str, arguments: dict[str, Any]) -> tuple[bool, Any]:
 
 
 def _emit(ok: bool, payload: Any, pretty: bool) -> None:
-    if pretty:
+    if pretty and ok:
         _render(payload)
     else:
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
@@ -87,24 +87,41 @@ def _emit(ok: bool, payload: Any, pretty: bool) -> None:
 
 
 def _render(payload: Any) -> None:
-    """A table for the first list of records in the answer; everything else as key: value."""
-    console = Console()
+    """Each list of records as a table of its simple columns; other fields as `key: value` lines."""
+    console = Console(width=max(Console().width, 140))
     if not isinstance(payload, dict):
         console.print(payload)
         return
-    fields: dict[str, Any] = payload  # pyright: ignore[reportUnknownVariableType]
+    fields = cast(dict[str, Any], payload)
     for key, value in fields.items():
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):  # pyright: ignore[reportUnknownVariableType]
-            rows: list[dict[str, Any]] = value  # pyright: ignore[reportUnknownVariableType]
-            table = Table(title=key)
+        rows = _records(value)
+        if rows:
             columns = [c for c in rows[0] if not isinstance(rows[0][c], dict | list)]
+            columns = [c for c in columns if any(r.get(c) is not None for r in rows)][:12]
+            table = Table(title=key)
             for column in columns:
-                table.add_column(column)
+                table.add_column(column, overflow="fold")
             for row in rows:
-                table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+                table.add_row(*(_cell(row.get(c)) for c in columns))
             console.print(table)
         elif value not in (None, [], {}):
-            console.print(f"[bold]{key}[/bold]: {value}")
+            lines = cast(list[Any], value) if isinstance(value, list) else [value]
+            for line in lines:
+                console.print(f"[bold]{key}[/bold]: {line}", highlight=False)
+
+
+def _records(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in cast(list[Any], value)):
+        return cast(list[dict[str, Any]], value)
+    return []
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
 
 
 @app.command()

@@ -1,0 +1,150 @@
+"""The real transports: the stdio server as a subprocess, streamable HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from mcp import Client, StdioServerParameters
+
+EXPECTED_TOOLS = {"get_price", "search_assets"}
+
+
+def offline_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_TOOLS_")}
+    return {**env, "AGENT_TOOLS_OFFLINE": "1", **extra}
+
+
+async def test_stdio_server_lists_and_calls_tools() -> None:
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "agent_tools", "serve"], env=offline_env()
+    )
+    async with Client(params) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        assert EXPECTED_TOOLS <= set(tools)
+        price = tools["get_price"]
+        assert price.output_schema is not None and price.annotations is not None
+        assert price.annotations.read_only_hint is True and price.annotations.open_world_hint is True
+        assert price.input_schema.get("additionalProperties") is False
+        result = await client.call_tool("get_price", {"symbols": ["BTC"]})
+    assert not result.is_error
+    assert result.structured_content is not None
+    [quote] = result.structured_content["quotes"]
+    assert quote["source"] == "snapshot" and quote["stale"] is True
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def http_server(request: pytest.FixtureRequest) -> Iterator[str]:
+    extra: dict[str, str] = getattr(request, "param", {})
+    port = _free_port()
+    cmd = [sys.executable, "-m", "agent_tools", "serve", "--transport", "http", "--port", str(port)]
+    proc = subprocess.Popen(cmd, env=offline_env(**extra), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):  # wait for the socket, at most ~15 s
+            try:
+                if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "server exited")
+            subprocess.run(["sleep", "0.05"], check=True)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stderr:
+            proc.stderr.close()
+
+
+async def test_http_transport_serves_tools(http_server: str) -> None:
+    async with Client(f"{http_server}/mcp") as client:
+        tools = {t.name for t in (await client.list_tools()).tools}
+        assert EXPECTED_TOOLS <= tools
+        result = await client.call_tool("get_price", {"symbols": ["ETH"]})
+    assert result.structured_content is not None
+    assert result.structured_content["quotes"][0]["asset_id"] == "ethereum"
+
+
+async def test_http_health_and_readiness_need_no_token(http_server: str) -> None:
+    async with httpx.AsyncClient(base_url=http_server) as http:
+        assert (await http.get("/healthz")).json() == {"status": "ok"}
+        ready = (await http.get("/readyz")).json()
+        assert ready["status"] == "ready"
+
+
+INIT = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+
+
+async def test_http_refuses_foreign_origin(http_server: str) -> None:
+    async with httpx.AsyncClient(base_url=http_server) as http:
+        response = await http.post("/mcp", json=INIT, headers={**HEADERS, "origin": "https://evil.example"})
+    assert response.status_code == 403
+    assert json.loads(response.text)["error"]["message"] == "origin not allowed"
+
+
+@pytest.mark.parametrize("http_server", [{"AGENT_TOOLS_HTTP_TOKEN": "s3cret-token"}], indirect=True)
+async def test_http_token_is_required_when_set(http_server: str) -> None:
+    async with httpx.AsyncClient(base_url=http_server) as http:
+        missing = await http.post("/mcp", json=INIT, headers=HEADERS)
+        wrong = await http.post("/mcp", json=INIT, headers={**HEADERS, "authorization": "Bearer nope"})
+        health = await http.get("/healthz")
+        right = await http.post(
+            "/mcp", json=INIT, headers={**HEADERS, "authorization": "Bearer s3cret-token"}
+        )
+    assert missing.status_code == 401 and wrong.status_code == 401
+    assert "s3cret" not in missing.text
+    assert health.status_code == 200
+    assert right.status_code not in (401, 403)
+
+
+def test_cli_call_prints_json_offline() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "agent_tools", "call", "get_price", "--arg", 'symbols=["BTC","ETH"]'],
+        env=offline_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    data = json.loads(out.stdout)
+    assert [q["asset_id"] for q in data["quotes"]] == ["bitcoin", "ethereum"]
+
+
+def test_cli_error_is_the_envelope_and_exit_code_1() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "agent_tools", "call", "get_price", "--arg", "symbols=[]"],
+        env=offline_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 1
+    assert json.loads(out.stdout)["error"]["code"] == "INVALID_ARGUMENT"
+    assert "Traceback" not in out.stderr
+
+
+def test_cli_price_shortcut_renders_a_table() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "agent_tools", "price", "BTC", "ETH"],
+        env=offline_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "bitcoin" in out.stdout and "snapshot" in out.stdout
