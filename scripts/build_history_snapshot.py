@@ -22,6 +22,7 @@ import csv
 import gzip
 import json
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 CLOSE_DIGITS = 6
@@ -59,7 +60,7 @@ def _read(path: Path) -> list[Row]:
                 volume, market_cap = _positive(r["volume"]), None
             if close is not None:
                 rows.append((day, close, volume, market_cap))
-    if any(b[0] <= a[0] for a, b in zip(rows, rows[1:], strict=False)):
+    if any(b[0] <= a[0] for a, b in pairwise(rows)):
         raise SystemExit(f"{path}: dates are not strictly increasing")
     return rows
 
