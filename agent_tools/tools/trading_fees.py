@@ -1,0 +1,243 @@
+"""estimate_trading_fees: compare exchange trading fees for a trading pattern.
+
+Pure computation over the curated, dated fee schedules bundled in
+`agent_tools/data/fee_schedules/` (docs/fee_schedules.md says where each number comes from).
+An exchange without a curated schedule falls back to ccxt's static fee table when the
+optional `ccxt` extra is installed: ccxt ships those tables as data, so no call leaves the
+process either way. The same schedules are published as MCP resources (`fees://exchanges`).
+"""
+
+import json
+from datetime import date
+from decimal import Decimal
+from importlib.resources import files
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from agent_tools.domain.trading_fees import (
+    ExchangeSchedule,
+    FeeEstimate,
+    InvalidFeeArgumentError,
+    Market,
+    SkippedExchange,
+    UnknownExchangeError,
+    load_schedules,
+    supported_exchanges,
+)
+from agent_tools.domain.trading_fees import (
+    estimate_trading_fees as compare_exchanges,
+)
+from agent_tools.errors import InvalidArgument, NotFound
+from agent_tools.services import Services
+from agent_tools.tools._registry import ToolSpec
+
+MAX_EXCHANGES = 30
+MAX_NOTIONAL_USD = 1e12
+MAX_TRADES_PER_MONTH = 1_000_000
+_UNVERIFIED_NOTE = "Some of these values are not confirmed from the exchange's own page."
+"""The domain's per-estimate sentence; the tool says it once, in `warnings`, by exchange."""
+
+
+class ExchangeFee(BaseModel):
+    exchange: str = Field(description="exchange id, e.g. binance")
+    tier: str = Field(description="fee tier picked by 30-day volume")
+    maker_rate: float = Field(
+        description="maker fee rate charged (fraction: 0.001 = 0.1 %), after any discount"
+    )
+    taker_rate: float = Field(description="taker fee rate charged (fraction), after any discount")
+    effective_rate: float = Field(description="maker_share × maker_rate + (1 − maker_share) × taker_rate")
+    fee_per_trade_usd: float
+    monthly_fee_usd: float = Field(description="fee_per_trade_usd × trades_per_month")
+    annual_fee_usd: float = Field(description="monthly_fee_usd × 12")
+    discount_applied: bool = Field(description="true when a native-token discount lowered the rates")
+    schedule_as_of: date | None = Field(description="when the fee schedule was read (null for ccxt data)")
+    source: Literal["curated", "ccxt"] = Field(
+        description="curated: bundled schedule; ccxt: ccxt's static default"
+    )
+    verified: bool = Field(description="false when a value used was not confirmed on the exchange's own page")
+    note: str | None = Field(description="assumptions and caveats specific to this exchange")
+
+
+class TradingFeesResult(BaseModel):
+    market: Market
+    volume_30d_usd: float = Field(description="the 30-day volume the tiers were picked with")
+    estimates: list[ExchangeFee] = Field(description="one per exchange, cheapest monthly_fee_usd first")
+    skipped: list[SkippedExchange] = Field(description="exchanges left out, e.g. no schedule for this market")
+    warnings: list[str]
+    source: str = Field(
+        description="curated (bundled fee schedules), plus ccxt when its static data was used"
+    )
+    as_of: date | None = Field(description="the oldest schedule date among the estimates")
+    stale: bool = Field(description="always false: the schedules are dated data, not a live quote")
+
+
+def _compact(estimate: FeeEstimate) -> ExchangeFee:
+    """The contract fields; the exchange's name, URL and base rates are in the fees:// resources."""
+    note = (estimate.note or "").replace(_UNVERIFIED_NOTE, "").strip() or None
+    return ExchangeFee(
+        exchange=estimate.exchange,
+        tier=estimate.tier,
+        maker_rate=estimate.maker_rate,
+        taker_rate=estimate.taker_rate,
+        effective_rate=estimate.effective_rate,
+        fee_per_trade_usd=estimate.fee_per_trade_usd,
+        monthly_fee_usd=estimate.monthly_fee_usd,
+        annual_fee_usd=estimate.annual_fee_usd,
+        discount_applied=estimate.discount_applied,
+        schedule_as_of=estimate.schedule_as_of,
+        source=estimate.source,
+        verified=estimate.verified,
+        note=note,
+    )
+
+
+def _money(amount: Decimal) -> str:
+    return f"${amount:,.2f}"
+
+
+async def estimate_trading_fees(
+    services: Services,
+    notional_usd: Annotated[
+        float, Field(gt=0, le=MAX_NOTIONAL_USD, description="Size of one trade in USD, e.g. 1000.")
+    ],
+    exchanges: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=40)]] | None,
+        Field(
+            max_length=MAX_EXCHANGES,
+            description="Exchange ids to compare, e.g. ['binance', 'kraken']; default: every curated one.",
+        ),
+    ] = None,
+    trades_per_month: Annotated[
+        int, Field(ge=1, le=MAX_TRADES_PER_MONTH, description="Trades of this size per month.")
+    ] = 1,
+    maker_share: Annotated[
+        float,
+        Field(ge=0, le=1, description="Fraction of trades that are maker (resting limit) orders: 0..1."),
+    ] = 0,
+    monthly_volume_usd: Annotated[
+        float | None,
+        Field(
+            ge=0,
+            le=MAX_NOTIONAL_USD * MAX_TRADES_PER_MONTH,
+            description="Your 30-day volume in USD, which picks the tier; default notional × trades.",
+        ),
+    ] = None,
+    native_token_discount: Annotated[
+        bool,
+        Field(
+            description="Pay fees in the exchange's token (BNB, KCS, BGB, GT...) where it gives a discount."
+        ),
+    ] = False,
+    market: Annotated[
+        Market, Field(description="spot, or futures (USDT/USD-margined perpetuals and futures).")
+    ] = "spot",
+) -> TradingFeesResult:
+    notional = Decimal(str(notional_usd))
+    warnings: list[str] = []
+    if monthly_volume_usd is None:
+        volume = notional * trades_per_month
+        warnings.append(
+            f"30-day volume assumed to be notional × trades_per_month = {_money(volume)}; "
+            "pass monthly_volume_usd if yours differs (it picks the tier)."
+        )
+    else:
+        volume = Decimal(str(monthly_volume_usd))
+    try:
+        comparison = compare_exchanges(
+            notional,
+            exchanges,
+            trades_per_month=trades_per_month,
+            maker_share=Decimal(str(maker_share)),
+            monthly_volume_usd=volume,
+            native_token_discount=native_token_discount,
+            market=market,
+        )
+    except UnknownExchangeError as exc:
+        raise NotFound(
+            f"no fee schedule for exchange {exc.exchange!r}",
+            hint=f"supported: {', '.join(exc.supported)} (install the ccxt extra for ccxt's static defaults)",
+        ) from None
+    except InvalidFeeArgumentError as exc:
+        raise InvalidArgument(str(exc)) from None
+
+    estimates = [_compact(e) for e in comparison.estimates]
+    unverified = [f"{e.exchange} ({e.tier})" for e in estimates if not e.verified]
+    if unverified:
+        warnings.append(
+            "Not confirmed on the exchange's own page (verified: false): " + ", ".join(unverified) + "."
+        )
+    if not estimates:
+        warnings.append(f"No exchange asked for has a {market} fee schedule.")
+    dates = [e.schedule_as_of for e in estimates if e.schedule_as_of is not None]
+    sources = sorted({e.source for e in estimates}) or ["curated"]
+    return TradingFeesResult(
+        market=market,
+        volume_30d_usd=float(volume),
+        estimates=estimates,
+        skipped=comparison.skipped,
+        warnings=warnings,
+        source="+".join(sources),
+        as_of=min(dates, default=None),
+        stale=False,
+    )
+
+
+# --- resources: fees://exchanges and fees://exchanges/{exchange} -------------------------------
+
+
+def _verified_share(schedule: ExchangeSchedule) -> float:
+    tiers = [tier for market in schedule.markets.values() for tier in market.tiers]
+    return round(sum(t.verified for t in tiers) / len(tiers), 2)
+
+
+def fee_schedule_index() -> str:
+    """`fees://exchanges`: every curated schedule with its markets, date, source and verified share."""
+    return json.dumps(
+        [
+            {
+                "exchange": s.exchange,
+                "name": s.name,
+                "markets": list(s.markets),
+                "as_of": None if s.as_of is None else s.as_of.isoformat(),
+                "source_url": s.source_url,
+                "verified_tier_share": _verified_share(s),
+                "resource": f"fees://exchanges/{s.exchange}",
+            }
+            for s in load_schedules().values()
+        ]
+    )
+
+
+def fee_schedule(exchange: str) -> str:
+    """`fees://exchanges/{exchange}`: the bundled schedule file itself (validated on load)."""
+    key = exchange.strip().lower()
+    if key not in load_schedules():
+        raise NotFound(
+            f"no fee schedule for exchange {exchange!r}",
+            hint=f"supported: {', '.join(supported_exchanges())}",
+        )
+    return files("agent_tools.data.fee_schedules").joinpath(f"{key}.json").read_text(encoding="utf-8")
+
+
+DESCRIPTION = f"""Estimate and compare exchange trading fees (spot or futures) for a trading pattern.
+
+Use it when a user asks what trading costs on an exchange, or which exchange is cheapest for
+their size and frequency. Give `notional_usd` (one trade's size in USD) and optionally
+`trades_per_month`, `maker_share` (0 = all market/taker orders, 1 = all resting limit/maker
+orders), `monthly_volume_usd` (your 30-day volume; it picks the VIP tier, default notional ×
+trades), `native_token_discount` (pay fees in BNB/KCS/BGB/GT...) and `exchanges` (default: all
+{len(supported_exchanges())} curated: {", ".join(supported_exchanges())}).
+Returns `estimates` cheapest first with the tier, maker/taker/effective rates (fractions:
+0.001 = 0.1 %), fee per trade, per month and per year in USD. Example: $1,000 trades at
+0.1 % cost $1.00 each; 50 a month is $50/month, $600/year.
+Data: curated fee schedules dated by `schedule_as_of` (read from public pages; `verified: false`
+marks values not confirmed on the exchange's own page); with the ccxt extra installed, other
+exchanges use ccxt's static default rates (`source: "ccxt"`). Static data, no live calls:
+withdrawal fees, spreads, funding and account-specific rates are not included. The full
+schedules are resources at fees://exchanges and fees://exchanges/{{exchange}}."""
+
+
+TOOL = ToolSpec(
+    estimate_trading_fees, title="Estimate exchange trading fees", description=DESCRIPTION, open_world=False
+)

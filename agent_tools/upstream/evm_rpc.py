@@ -1,0 +1,143 @@
+"""EVM JSON-RPC gas data, `eth_feeHistory` and `eth_gasPrice`, one endpoint per chain (upstream-apis.md §6.2).
+
+The JSON-RPC 2.0 plumbing here (request envelope, `result` unwrapping, `error` objects) is
+shared with `solana_rpc`, which speaks the same protocol.
+
+Each chain gets its own ProviderSpec (`evm_rpc_<chain>`) and so its own rate limiter, cache
+key space and metrics label: the chains are served by different hosts with separate per-IP
+limits, so one chain's burst must not stall another's. All use the one configured
+`AGENT_TOOLS_EVM_RPC_RATE_PER_MIN`. The whole RPC URL is the base URL, never a request path,
+because keyed RPC URLs carry their key in the path and request paths are logged.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar, cast
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from agent_tools.domain.network_fees import fee_history_params
+from agent_tools.errors import AgentToolsError, UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
+from agent_tools.settings import Settings
+from agent_tools.upstream._core import ErrorHook, Fetched, Pipeline, ProviderSpec, Retryable, Upstream
+
+T = TypeVar("T")
+
+RPC_TTL_S = 12.0
+"""About one Ethereum block; faster chains still change little in 12 s."""
+RPC_GRACE_S = 600.0
+
+# --- JSON-RPC 2.0 (shared with solana_rpc) ----------------------------------------------------
+
+RATE_LIMIT_CODES = frozenset({-32005, 429})
+"""-32005 "limit exceeded" (EIP-1474); some gateways put the HTTP status in `code`."""
+INTERNAL_ERROR = -32603
+_MAX_MESSAGE = 160
+
+
+class RpcEnvelope(BaseModel, Generic[T]):
+    """A successful response; an `error` response never gets here (see `jsonrpc_error_hook`)."""
+
+    model_config = ConfigDict(extra="ignore")
+    result: T
+
+
+def jsonrpc_error_hook(name: str, display: str, hint: str | None) -> ErrorHook:
+    """Reads a JSON-RPC `error` object into our errors; HTTP-level 429/5xx stay with the pipeline."""
+
+    def hook(response: httpx.Response, body: Any) -> AgentToolsError | Retryable | None:
+        error = cast(dict[str, object], body).get("error") if isinstance(body, dict) else None
+        if not isinstance(error, dict) or response.status_code == 429 or response.status_code >= 500:
+            return None
+        fields = cast(dict[str, object], error)
+        code = fields.get("code")
+        message = str(fields.get("message", ""))[:_MAX_MESSAGE]
+        lowered = message.lower()
+        if code in RATE_LIMIT_CODES or "rate limit" in lowered or "too many requests" in lowered:
+            return Retryable(UpstreamRateLimited(name, f"{display} is rate limiting ({message})", hint=hint))
+        if code == INTERNAL_ERROR:
+            return Retryable(UpstreamUnavailable(name, f"{display} failed: JSON-RPC error {code}: {message}"))
+        return UpstreamBadResponse(name, f"{display} returned JSON-RPC error {code}: {message}")
+
+    return hook
+
+
+class JsonRpcEndpoint:
+    """One JSON-RPC endpoint through the pipeline: POST a request, unwrap `result`."""
+
+    def __init__(self, upstream: Upstream) -> None:
+        self._up = upstream
+
+    async def call(
+        self, method: str, params: list[object], adapter: TypeAdapter[RpcEnvelope[T]], *, ttl: float
+    ) -> Fetched[T]:
+        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+        fetched = await self._up.post("", body, adapter, ttl=ttl, grace=RPC_GRACE_S)
+        return Fetched(fetched.value.result, fetched.fetched_at, fetched.stale)
+
+
+# --- EVM ----------------------------------------------------------------------------------------
+
+
+class FeeHistoryResult(BaseModel):
+    """`eth_feeHistory` result; hex quantities are decoded (and checked) by the domain layer."""
+
+    model_config = ConfigDict(extra="ignore")
+    oldestBlock: str
+    baseFeePerGas: list[str] = Field(min_length=1)
+    gasUsedRatio: list[float]
+    reward: list[list[str]] | None = None
+
+
+_FEE_HISTORY = TypeAdapter(RpcEnvelope[FeeHistoryResult])
+_QUANTITY = TypeAdapter(RpcEnvelope[str])
+
+
+def endpoints(settings: Settings) -> dict[str, tuple[str, str]]:
+    """chain -> (display name, RPC URL) for every EVM chain with a configurable RPC."""
+    return {
+        "ethereum": ("Ethereum", settings.evm_rpc_ethereum),
+        "bsc": ("BNB Chain", settings.evm_rpc_bsc),
+        "polygon": ("Polygon", settings.evm_rpc_polygon),
+        "arbitrum": ("Arbitrum", settings.evm_rpc_arbitrum),
+        "optimism": ("Optimism", settings.evm_rpc_optimism),
+        "base": ("Base", settings.evm_rpc_base),
+    }
+
+
+def spec(settings: Settings, chain: str) -> ProviderSpec:
+    display, url = endpoints(settings)[chain]
+    name = f"evm_rpc_{chain}"
+    hint = f"set AGENT_TOOLS_EVM_RPC_{chain.upper()} to another RPC endpoint (keyed providers allow more)"
+    return ProviderSpec(
+        name=name,
+        display=f"{display} RPC",
+        base_url=url,
+        rate_per_min=settings.rate_per_min("evm_rpc"),
+        error_hook=jsonrpc_error_hook(name, f"{display} RPC", hint),
+        hint=hint,
+    )
+
+
+class EvmRpc:
+    def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
+        self._rpc = {
+            chain: JsonRpcEndpoint(pipeline.upstream(spec(settings, chain))) for chain in endpoints(settings)
+        }
+
+    def _endpoint(self, chain: str) -> JsonRpcEndpoint:
+        endpoint = self._rpc.get(chain)
+        if endpoint is None:
+            raise ValueError(f"no RPC endpoint for chain {chain!r}")
+        return endpoint
+
+    async def fee_history(self, chain: str) -> Fetched[FeeHistoryResult]:
+        """Recent base fees and tip percentiles, with the block count and percentiles the domain expects."""
+        return await self._endpoint(chain).call(
+            "eth_feeHistory", fee_history_params(), _FEE_HISTORY, ttl=RPC_TTL_S
+        )
+
+    async def gas_price(self, chain: str) -> Fetched[str]:
+        """The node's suggested legacy gas price, a hex quantity in wei."""
+        return await self._endpoint(chain).call("eth_gasPrice", [], _QUANTITY, ttl=RPC_TTL_S)

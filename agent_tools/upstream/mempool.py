@@ -1,0 +1,43 @@
+"""mempool.space: recommended Bitcoin fee rates (upstream-apis.md §6.3)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, NonNegativeFloat, TypeAdapter
+
+from agent_tools.settings import Settings
+from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec
+
+FEES_TTL_S = 30.0
+"""mempool.space recomputes its recommendation per block and mempool change; 30 s is current enough."""
+FEES_GRACE_S = 900.0
+
+
+class RecommendedFees(BaseModel):
+    """sat/vB per confirmation target; integers from /recommended, decimals from /precise."""
+
+    model_config = ConfigDict(extra="ignore")
+    fastestFee: NonNegativeFloat
+    halfHourFee: NonNegativeFloat
+    hourFee: NonNegativeFloat
+    economyFee: NonNegativeFloat | None = None  # absent on older deployments
+    minimumFee: NonNegativeFloat | None = None
+
+
+_FEES = TypeAdapter(RecommendedFees)
+
+
+def spec(settings: Settings) -> ProviderSpec:
+    return ProviderSpec(
+        name="mempool",
+        display="mempool.space",
+        base_url=settings.mempool_base_url,
+        rate_per_min=settings.rate_per_min("mempool"),
+    )
+
+
+class Mempool:
+    def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
+        self._up = pipeline.upstream(spec(settings))
+
+    async def recommended_fees(self) -> Fetched[RecommendedFees]:
+        return await self._up.get("/v1/fees/recommended", None, _FEES, ttl=FEES_TTL_S, grace=FEES_GRACE_S)

@@ -1,0 +1,42 @@
+"""Solana JSON-RPC: recent prioritization fees (micro-lamports per compute unit)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, NonNegativeInt, TypeAdapter
+
+from agent_tools.settings import Settings
+from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec
+from agent_tools.upstream.evm_rpc import JsonRpcEndpoint, RpcEnvelope, jsonrpc_error_hook
+
+FEES_TTL_S = 10.0
+"""The RPC answers over the last ~150 slots (~1 min); 10 s keeps bursts of calls to one request."""
+_HINT = "set AGENT_TOOLS_SOLANA_RPC_URL to a keyed RPC (the public endpoint allows 100 requests / 10 s)"
+
+
+class PrioritizationFee(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    slot: NonNegativeInt
+    prioritizationFee: NonNegativeInt
+
+
+_FEES = TypeAdapter(RpcEnvelope[list[PrioritizationFee]])
+
+
+def spec(settings: Settings) -> ProviderSpec:
+    return ProviderSpec(
+        name="solana_rpc",
+        display="Solana RPC",
+        base_url=settings.solana_rpc_url,
+        rate_per_min=settings.rate_per_min("solana_rpc"),
+        error_hook=jsonrpc_error_hook("solana_rpc", "Solana RPC", _HINT),
+        hint=_HINT,
+    )
+
+
+class SolanaRpc:
+    def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
+        self._rpc = JsonRpcEndpoint(pipeline.upstream(spec(settings)))
+
+    async def recent_prioritization_fees(self) -> Fetched[list[PrioritizationFee]]:
+        """Per recent slot, the lowest priority fee that landed a transaction (no account filter)."""
+        return await self._rpc.call("getRecentPrioritizationFees", [], _FEES, ttl=FEES_TTL_S)
