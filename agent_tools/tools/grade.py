@@ -1,0 +1,393 @@
+"""get_grade: trader and investor grades (0-100) and a bullish / bearish / neutral signal.
+
+With a Token Metrics key the grades are Token Metrics' own. Without one, or when Token
+Metrics refuses or fails, they come from the open model (agent_tools.domain.grades,
+docs/grades.md) on CoinGecko's daily history, or on the bundled history snapshot when
+offline or when CoinGecko is down. Every fallback is named in `warnings`.
+"""
+
+import asyncio
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver.context import Context
+from pydantic import BaseModel, Field
+
+from agent_tools.domain import grades
+from agent_tools.domain.assets import Coin, CoinIndex, NameQuery, parse_asset_query
+from agent_tools.errors import AgentToolsError, InvalidArgument, NotConfigured, NotFound
+from agent_tools.services import Services
+from agent_tools.snapshot import price_snapshot
+from agent_tools.snapshot.history import history_for
+from agent_tools.tools._registry import ToolSpec
+from agent_tools.upstream.coingecko import CoinListItem
+from agent_tools.upstream.coingecko_history import CoinGeckoHistory, MarketChart
+from agent_tools.upstream.tokenmetrics import Token, TokenMetrics
+
+STEPS = 3
+"""Progress stages: resolve, fetch (history or Token Metrics), grade; reported only if asked."""
+MAX_ALTERNATIVES = 5
+TM_LOOKBACK_DAYS = 7
+"""Token Metrics rows are daily; the newest within a week is taken."""
+TM_SIGNALS: dict[int, grades.Signal] = {1: "bullish", -1: "bearish", 0: "neutral"}
+TM_METHOD = (
+    "Token Metrics' proprietary grades (TM_TRADER_GRADE, TM_INVESTOR_GRADE, 0-100) and TRADING_SIGNAL "
+    "(1 bullish, -1 bearish, 0 neutral) from its newest daily rows. Token Metrics does not publish "
+    "its weights, so factor weights are null. Not advice."
+)
+OPEN_METHOD = (
+    "Open model (docs/grades.md): each factor's raw value maps to a 0-100 score by a fixed transform; a "
+    "grade is the weighted mean of its factors' scores, with the weights shown (renormalised over factors "
+    "with data; trader weights fitted on 2017-2021 data only, investor weights equal). Trader grade: last "
+    f"{grades.TRADER_LOOKBACK_DAYS} daily rows, needs {grades.TRADER_MIN_DAYS}; investor grade: all history "
+    f"given, needs {grades.INVESTOR_MIN_DAYS}. Signal: trader grade >= {grades.BULLISH_THRESHOLD:g} bullish, "
+    f"<= {grades.BEARISH_THRESHOLD:g} bearish, else neutral. Weak evidence, not advice."
+)
+"""The domain's METHOD in short: the weights are in `factors`, and results stay under ~4 KB."""
+
+
+class GradeFactor(BaseModel):
+    name: str
+    horizon: Literal["trader", "investor"]
+    value: float | None = Field(description="raw value (see description); null = no data")
+    score: float | None = Field(description="0-100; null = no data")
+    weight: float | None = Field(
+        description="share of its grade actually used (per horizon they sum to 1); null where unpublished"
+    )
+    description: str
+
+
+class GradeResult(BaseModel):
+    symbol: str
+    asset_id: str = Field(description="CoinGecko id")
+    name: str | None
+    trader_grade: float | None = Field(description="0-100, horizon weeks; null = unknown")
+    investor_grade: float | None = Field(description="0-100, horizon months to years; null = unknown")
+    signal: grades.Signal | None
+    factors: list[GradeFactor]
+    source: Literal["tokenmetrics", "open-model"]
+    method: str
+    as_of: date = Field(description="the day the grades describe (UTC)")
+    stale: bool = Field(description="true when graded on the offline snapshot or an expired cache entry")
+    history_days: int | None = Field(description="daily rows the open model read; null for Token Metrics")
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class _Asset:
+    id: str
+    symbol: str
+    name: str | None
+
+
+# --- resolving the asset -------------------------------------------------------------------------
+
+
+def _parse(symbol: str) -> NameQuery:
+    if ":" in symbol:
+        raise InvalidArgument(
+            "symbol: get_grade takes a ticker or a CoinGecko id, not chain:address",
+            hint="use search_assets to find the CoinGecko id of a token",
+        )
+    try:
+        query = parse_asset_query(symbol)
+    except ValueError as exc:
+        raise InvalidArgument(f"symbol: {exc}") from None
+    assert isinstance(query, NameQuery)
+    return query
+
+
+_index_memo: dict[str, tuple[list[CoinListItem], CoinIndex]] = {}
+
+
+def _index(coins: list[CoinListItem]) -> CoinIndex:
+    """The coin list as an index, rebuilt only when the (hours-cached) list itself changes."""
+    memo = _index_memo.get("coins")
+    if memo is None or memo[0] is not coins:
+        memo = _index_memo["coins"] = (coins, CoinIndex(Coin(c.id, c.symbol, c.name) for c in coins))
+    return memo[1]
+
+
+def _from_snapshot(query: NameQuery) -> _Asset | None:
+    snap = price_snapshot()
+    asset = snap.by_id.get(query.text.lower()) or snap.by_symbol.get(query.text.upper())
+    return None if asset is None else _Asset(asset.id, asset.symbol, asset.name)
+
+
+async def _resolve(services: Services, query: NameQuery, warnings: list[str]) -> _Asset:
+    if services.settings.offline:
+        found = _from_snapshot(query)
+        if found is None:
+            raise NotFound(
+                f"offline mode: {query.text!r} is not in the bundled snapshot",
+                hint=f"it covers {len(price_snapshot().assets)} major assets; unset AGENT_TOOLS_OFFLINE",
+            )
+        return found
+    try:
+        listed = await services.coingecko.coins_list()
+    except NotConfigured:
+        raise
+    except AgentToolsError as exc:
+        found = _from_snapshot(query)
+        if found is None:
+            raise
+        warnings.append(f"CoinGecko coin list unavailable ({exc.message}); resolved {query.text} offline")
+        return found
+    candidates = _index(listed.value).candidates(query)
+    if not candidates:
+        raise NotFound(
+            f"no asset found for {query.text!r}", hint="use search_assets to find the CoinGecko id"
+        )
+    if len(candidates) == 1:
+        coin = candidates[0]
+        return _Asset(coin.id, coin.symbol, coin.name)
+    return await _largest(services, query, candidates, warnings)
+
+
+async def _largest(services: Services, query: NameQuery, coins: list[Coin], warnings: list[str]) -> _Asset:
+    """The candidate with the largest market cap (an exact id first when caps are unknown)."""
+    try:
+        rows = await services.coingecko.prices([c.id for c in coins], "usd")
+    except NotConfigured:
+        raise
+    except AgentToolsError as exc:
+        rows = {}
+        warnings.append(f"market caps unavailable ({exc.message}): {query.text} resolved without them")
+    fetched = {c.id: rows.get(c.id) for c in coins}
+    caps = {cid: (row.value.get("usd_market_cap") or None) if row else None for cid, row in fetched.items()}
+    ranked = sorted(coins, key=lambda c: -(caps[c.id] or -1.0))  # stable: exact id stays first on ties
+    pick, others = ranked[0], ranked[1 : 1 + MAX_ALTERNATIVES]
+    warnings.append(
+        f"{query.text} is ambiguous: picked {pick.id} ({pick.name}, mcap {_money(caps[pick.id])}); "
+        f"also: {', '.join(f'{c.id} ({c.name})' for c in others)}. Pass a CoinGecko id to choose another."
+    )
+    return _Asset(pick.id, pick.symbol, pick.name)
+
+
+def _money(value: float | None) -> str:
+    if value is None:
+        return "unknown"
+    for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6)):
+        if value >= size:
+            return f"${value / size:.2f}{unit}"
+    return f"${value:,.0f}"
+
+
+# --- Token Metrics -------------------------------------------------------------------------------
+
+
+def _pick_token(rows: list[Token], asset: _Asset, warnings: list[str]) -> Token:
+    same = [r for r in rows if r.token_symbol.upper() == asset.symbol.upper()]
+    if not same:
+        raise NotFound(f"Token Metrics lists no token with ticker {asset.symbol.upper()}")
+    named = [r for r in same if asset.name and r.token_name.lower() == asset.name.lower()]
+    if named:
+        return named[0]
+    if len(same) > 1:
+        warnings.append(
+            f"Token Metrics has {len(same)} tokens with ticker {asset.symbol.upper()}, none named "
+            f"{asset.name}; took {same[0].token_name} (TOKEN_ID {same[0].token_id})"
+        )
+    return same[0]
+
+
+async def _tokenmetrics(services: Services, asset: _Asset, warnings: list[str]) -> GradeResult:
+    tm = services.provider(TokenMetrics)
+    token = _pick_token((await tm.tokens(asset.symbol)).value, asset, warnings)
+    end = datetime.fromtimestamp(services.clock.wall(), UTC).date()
+    start = end - timedelta(days=TM_LOOKBACK_DAYS)
+    trader_f, investor_f, signal_f = await asyncio.gather(
+        tm.trader_grades(token.token_id, start, end),
+        tm.investor_grades(token.token_id, start, end),
+        tm.trading_signals(token.token_id, start, end),
+    )
+    trader = max(trader_f.value, key=lambda r: r.as_of, default=None)
+    investor = max(investor_f.value, key=lambda r: r.as_of, default=None)
+    signal = max(signal_f.value, key=lambda r: r.as_of, default=None)
+    if trader is None and investor is None:
+        raise NotFound(f"Token Metrics has no grades for {token.token_name} since {start.isoformat()}")
+    tm_signal = (
+        TM_SIGNALS.get(signal.trading_signal) if signal and signal.trading_signal is not None else None
+    )
+    if tm_signal is None:
+        warnings.append("Token Metrics sent no trading signal: signal is null")
+    factors = [
+        GradeFactor(name=name, horizon="trader", value=value, score=value, weight=None, description=text)
+        for name, value, text in (
+            ("ta_grade", trader.ta_grade if trader else None, "Token Metrics technical-analysis grade"),
+            ("quant_grade", trader.quant_grade if trader else None, "Token Metrics quantitative grade"),
+        )
+        if value is not None
+    ]
+    return GradeResult(
+        symbol=asset.symbol.upper(),
+        asset_id=asset.id,
+        name=asset.name,
+        trader_grade=trader.tm_trader_grade if trader else None,
+        investor_grade=investor.tm_investor_grade if investor else None,
+        signal=tm_signal,
+        factors=factors,
+        source="tokenmetrics",
+        method=TM_METHOD,
+        as_of=min(r.as_of for r in (trader, investor, signal) if r is not None),
+        stale=trader_f.stale or investor_f.stale or signal_f.stale,
+        history_days=None,
+        warnings=warnings,
+    )
+
+
+# --- open model ----------------------------------------------------------------------------------
+
+
+def _daily(chart: MarketChart) -> grades.DailySeries | None:
+    """One row per UTC day; the latest point of a day wins, so today's row is the live price."""
+
+    def by_day(points: list[tuple[float, float | None]]) -> dict[date, float]:
+        return {
+            datetime.fromtimestamp(ms / 1000, UTC).date(): v
+            for ms, v in points
+            if v is not None and math.isfinite(v) and v > 0
+        }
+
+    closes, volumes, caps = by_day(chart.prices), by_day(chart.total_volumes), by_day(chart.market_caps)
+    days = sorted(closes)
+    if not days:
+        return None
+    return grades.DailySeries(
+        dates=days,
+        close=[closes[d] for d in days],
+        volume=[volumes.get(d) for d in days],
+        market_cap=[caps.get(d) for d in days],
+    )
+
+
+async def _history(services: Services, asset: _Asset, warnings: list[str]) -> tuple[grades.DailySeries, bool]:
+    """CoinGecko's daily history, else the bundled snapshot's (stale); the flag says stale."""
+    failure: AgentToolsError | None = None
+    if services.settings.offline:
+        reason = "offline mode (AGENT_TOOLS_OFFLINE=1)"
+    else:
+        provider = services.provider(CoinGeckoHistory)
+        try:
+            chart = await provider.market_chart(asset.id, provider.max_days)
+        except NotConfigured:
+            raise
+        except AgentToolsError as exc:
+            failure, reason = exc, f"CoinGecko history unavailable ({exc.message})"
+        else:
+            series = _daily(chart.value)
+            if series is not None:
+                if chart.stale:
+                    warnings.append(
+                        "CoinGecko history served from an expired cache entry after an upstream error"
+                    )
+                if provider.max_days != "max" and len(series.dates) >= grades.INVESTOR_MIN_DAYS:
+                    warnings.append(
+                        f"history is the {len(series.dates)} days CoinGecko's free plans serve: the investor "
+                        "grade's history_length and drawdown_from_ath see only that window"
+                    )
+                return series, chart.stale
+            reason = f"CoinGecko has no price history for {asset.id}"
+    snap = history_for(asset.id)
+    if snap is None:
+        if failure is not None:
+            raise failure
+        raise NotFound(f"{reason}, and the bundled history snapshot does not cover {asset.id}")
+    warnings.append(
+        f"{reason}: graded on the bundled history snapshot ({snap.source_file}, ending "
+        f"{snap.series.dates[-1].isoformat()}), not live data"
+    )
+    return snap.series, True
+
+
+def _sig(value: float | None) -> float | None:
+    return None if value is None else float(f"{value:.6g}")
+
+
+async def _open_model(services: Services, asset: _Asset, warnings: list[str], ctx: Context) -> GradeResult:
+    series, stale = await _history(services, asset, warnings)
+    await ctx.report_progress(
+        2, STEPS, f"history: {len(series.dates)} daily rows to {series.dates[-1].isoformat()}"
+    )
+    result = grades.compute_grades(series)
+    return GradeResult(
+        symbol=asset.symbol.upper(),
+        asset_id=asset.id,
+        name=asset.name,
+        trader_grade=result.trader_grade,
+        investor_grade=result.investor_grade,
+        signal=result.signal,
+        factors=[
+            GradeFactor(
+                name=f.name,
+                horizon=f.horizon,
+                value=_sig(f.value),
+                score=f.score,
+                weight=round(f.weight, 4),
+                description=f.description,
+            )
+            for f in result.factors
+        ],
+        source="open-model",
+        method=OPEN_METHOD,
+        as_of=result.as_of,
+        stale=stale,
+        history_days=len(series.dates),
+        warnings=warnings + result.warnings,
+    )
+
+
+# --- tool ----------------------------------------------------------------------------------------
+
+
+async def grade_asset(services: Services, symbol: str, ctx: Context) -> GradeResult:
+    query = _parse(symbol)
+    warnings: list[str] = []
+    asset = await _resolve(services, query, warnings)
+    await ctx.report_progress(1, STEPS, f"resolved {query.text} to {asset.id}")
+    if services.settings.tokenmetrics_api_key is not None and not services.settings.offline:
+        try:
+            graded = await _tokenmetrics(services, asset, warnings)
+        except AgentToolsError as exc:
+            warnings.append(f"Token Metrics failed ({exc.code}: {exc.message}); graded with the open model")
+        else:
+            await ctx.report_progress(2, STEPS, "fetched Token Metrics grades and signal")
+            await ctx.report_progress(3, STEPS, "done")
+            return graded
+    graded = await _open_model(services, asset, warnings, ctx)
+    await ctx.report_progress(3, STEPS, "graded")
+    return graded
+
+
+DESCRIPTION = f"""Trader grade (horizon weeks) and investor grade (months to years), each 0-100, plus a bullish / bearish / neutral signal, for one crypto asset.
+
+Use it when a user asks whether a coin looks technically strong or weak, or how established and risky it is.
+`symbol` is a ticker ("ETH"; a ticker shared by several coins resolves to the largest market cap and
+`warnings` names the others) or a CoinGecko id ("ethereum"); not a contract address.
+Sources: Token Metrics when AGENT_TOOLS_TOKENMETRICS_API_KEY is set (`source: "tokenmetrics"`); otherwise,
+or when Token Metrics fails (named in `warnings`), the open model (`source: "open-model"`) on CoinGecko's
+daily history (365 days on free plans), or on the bundled history snapshot when offline or CoinGecko is
+down (`stale: true`, `as_of` = the snapshot's last day). Open-model signal: trader grade >= {grades.BULLISH_THRESHOLD:g}
+bullish, <= {grades.BEARISH_THRESHOLD:g} bearish, else neutral. `factors` gives each input's raw value, 0-100
+score and weight. A null grade means too little history (trader {grades.TRADER_MIN_DAYS} days, investor
+{grades.INVESTOR_MIN_DAYS}); `warnings` says why.
+Weak evidence, not advice: on the 2022-2025 holdout the open trader grade's weekly rank IC with 30-day
+forward returns was +0.057 (95 % interval -0.012..+0.123; 30-day momentum -0.013). The investor grade
+describes quality and risk and is not a return forecast (IC -0.20 with 180-day returns in 2017-2021).
+Never present a grade as a recommendation to buy or sell."""
+
+
+async def get_grade(
+    services: Services,
+    symbol: Annotated[
+        str,
+        Field(min_length=1, max_length=120, description='A ticker ("ETH") or a CoinGecko id ("ethereum").'),
+    ],
+    ctx: Context,
+) -> GradeResult:
+    return await grade_asset(services, symbol, ctx)
+
+
+TOOL = ToolSpec(get_grade, title="Get trader and investor grades", description=DESCRIPTION, open_world=True)
