@@ -1,0 +1,125 @@
+"""MCP prompts from `prompts/*.md`: YAML front matter (name, title, description, arguments) + a body.
+
+The body's `{argument}` placeholders are filled literally, after each value passes the
+same checks the tools apply (a chain and address are validated as for
+assess_rug_pull_risk, a symbol as for get_price, numbers must be finite), so a prompt
+can never carry text an agent did not mean to send.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument
+from pydantic import BaseModel, Field
+
+from agent_tools.domain.addresses import normalize_chain, validate_address
+from agent_tools.domain.assets import parse_asset_query
+
+MAX_ARGUMENT_LEN = 200
+
+
+class PromptFile(BaseModel):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
+    title: str
+    description: str
+    arguments: list[PromptArgument] = Field(default_factory=list[PromptArgument])
+    body: str
+
+
+def _prompt_dir() -> Traversable:
+    """`agent_tools/prompts` inside a wheel; the repository's `prompts/` in a checkout."""
+    packaged = resources.files("agent_tools").joinpath("prompts")
+    if packaged.is_dir():
+        return packaged
+    return cast(Traversable, Path(__file__).resolve().parent.parent / "prompts")
+
+
+def parse_prompt(text: str, source: str) -> PromptFile:
+    if not text.startswith("---\n"):
+        raise ValueError(f"{source}: missing YAML front matter")
+    header, _, body = text[4:].partition("\n---\n")
+    meta = yaml.safe_load(header)
+    if not isinstance(meta, dict):
+        raise ValueError(f"{source}: front matter is not a mapping")
+    return PromptFile.model_validate({**cast(dict[str, Any], meta), "body": body.strip() + "\n"})
+
+
+@functools.cache
+def load_prompt_files() -> tuple[PromptFile, ...]:
+    folder = _prompt_dir()
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".md")), key=lambda f: f.name)
+    return tuple(parse_prompt(f.read_text(encoding="utf-8"), f.name) for f in files)
+
+
+def _finite_number(value: str) -> str:
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"{value!r} is not a finite, non-negative number")
+    return value
+
+
+def _symbol(value: str) -> str:
+    return parse_asset_query(value).text
+
+
+CHECKS: dict[str, Callable[[str], str]] = {
+    "symbol": _symbol,
+    "chain": lambda v: normalize_chain(v).name,
+    "monthly_volume_usd": _finite_number,
+    "entry_price": _finite_number,
+    "leverage": _finite_number,
+    "position_usd": _finite_number,
+    "margin_usd": _finite_number,
+}
+
+
+def render(prompt: PromptFile, arguments: dict[str, str]) -> str:
+    """The body with every declared argument checked and substituted."""
+    values: dict[str, str] = {}
+    for arg in prompt.arguments:
+        raw = arguments.get(arg.name)
+        if raw is None:
+            if arg.required:
+                raise ValueError(f"missing required argument {arg.name!r}")
+            values[arg.name] = "(not given)"
+            continue
+        raw = str(raw).strip()
+        if len(raw) > MAX_ARGUMENT_LEN or any(c in raw for c in "{}\n\r`"):
+            raise ValueError(f"argument {arg.name!r} is too long or contains forbidden characters")
+        check = CHECKS.get(arg.name)
+        values[arg.name] = check(raw) if check else raw
+    if "address" in values and "chain" in values:
+        values["address"] = validate_address(normalize_chain(values["chain"]), values["address"])
+    text = prompt.body
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value)
+    return text
+
+
+def _renderer(prompt: PromptFile) -> Callable[..., str]:
+    def fn(**arguments: str) -> str:
+        return render(prompt, arguments)
+
+    return fn
+
+
+def mcp_prompts() -> list[Prompt]:
+    return [
+        Prompt(
+            name=p.name,
+            title=p.title,
+            description=p.description,
+            arguments=p.arguments,
+            fn=_renderer(p),
+            context_kwarg=None,
+        )
+        for p in load_prompt_files()
+    ]

@@ -1,0 +1,70 @@
+"""Warm-cache get_price through the in-memory MCP client vs a bare MCP server's constant tool.
+
+    python benchmarks/price_overhead.py [--calls 2000] [--rounds 5]
+
+Both servers run in this process and this run, interleaved round by round, so machine
+noise hits both alike. Prints per-call medians and the ratio (goal: <= 1.15x).
+"""
+
+import argparse
+import asyncio
+import statistics
+import time
+
+from _fake import FakeUpstream
+from mcp import Client
+from mcp.server import MCPServer
+from pydantic import BaseModel
+
+from agent_tools.server import build_server
+from agent_tools.services import Services
+from agent_tools.settings import Settings
+
+
+class Constant(BaseModel):
+    price: float
+
+
+def bare_server() -> MCPServer:
+    server = MCPServer(name="bare", log_level="WARNING")
+
+    @server.tool()
+    async def constant(symbols: list[str]) -> Constant:
+        return Constant(price=1.0)
+
+    return server
+
+
+async def time_calls(client: Client, tool: str, args: dict[str, object], calls: int) -> float:
+    start = time.perf_counter()
+    for _ in range(calls):
+        result = await client.call_tool(tool, args)
+        assert not result.is_error
+    return (time.perf_counter() - start) / calls
+
+
+async def main(calls: int, rounds: int) -> None:
+    fake = FakeUpstream()
+    settings = Settings(_env_file=None)  # pyright: ignore[reportCallIssue]
+    async with Services(settings, transport=fake.transport) as services:
+        async with Client(build_server(services)) as ours, Client(bare_server()) as bare:
+            await ours.call_tool("get_price", {"symbols": ["BTC"]})  # warm the caches
+            await bare.call_tool("constant", {"symbols": ["BTC"]})
+            ours_t: list[float] = []
+            bare_t: list[float] = []
+            for _ in range(rounds):
+                bare_t.append(await time_calls(bare, "constant", {"symbols": ["BTC"]}, calls))
+                ours_t.append(await time_calls(ours, "get_price", {"symbols": ["BTC"]}, calls))
+    ours_m, bare_m = statistics.median(ours_t), statistics.median(bare_t)
+    print(f"bare constant tool: {bare_m * 1e6:8.1f} us/call (median of {rounds} rounds x {calls})")
+    print(f"get_price warm:     {ours_m * 1e6:8.1f} us/call")
+    print(f"upstream requests during timing: {len(fake.requests) - 3} (warm cache: expect 0)")
+    print(f"ratio={ours_m / bare_m:.3f} (goal <= 1.15)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    asyncio.run(main(args.calls, args.rounds))
