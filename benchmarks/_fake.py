@@ -5,6 +5,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.fakes.upstream import FakeUpstream, coin  # noqa: E402
+from tests.fakes.upstream import FakeUpstream, coin
 
 __all__ = ["FakeUpstream", "coin"]

@@ -46,15 +46,15 @@ async def time_calls(client: Client, tool: str, args: dict[str, object], calls: 
 async def main(calls: int, rounds: int) -> None:
     fake = FakeUpstream()
     settings = Settings(_env_file=None)  # pyright: ignore[reportCallIssue]
-    async with Services(settings, transport=fake.transport) as services:
-        async with Client(build_server(services)) as ours, Client(bare_server()) as bare:
-            await ours.call_tool("get_price", {"symbols": ["BTC"]})  # warm the caches
-            await bare.call_tool("constant", {"symbols": ["BTC"]})
-            ours_t: list[float] = []
-            bare_t: list[float] = []
-            for _ in range(rounds):
-                bare_t.append(await time_calls(bare, "constant", {"symbols": ["BTC"]}, calls))
-                ours_t.append(await time_calls(ours, "get_price", {"symbols": ["BTC"]}, calls))
+    services = Services(settings, transport=fake.transport)
+    async with services, Client(build_server(services)) as ours, Client(bare_server()) as bare:
+        await ours.call_tool("get_price", {"symbols": ["BTC"]})  # warm the caches
+        await bare.call_tool("constant", {"symbols": ["BTC"]})
+        ours_t: list[float] = []
+        bare_t: list[float] = []
+        for _ in range(rounds):
+            bare_t.append(await time_calls(bare, "constant", {"symbols": ["BTC"]}, calls))
+            ours_t.append(await time_calls(ours, "get_price", {"symbols": ["BTC"]}, calls))
     ours_m, bare_m = statistics.median(ours_t), statistics.median(bare_t)
     print(f"bare constant tool: {bare_m * 1e6:8.1f} us/call (median of {rounds} rounds x {calls})")
     print(f"get_price warm:     {ours_m * 1e6:8.1f} us/call")

@@ -33,7 +33,7 @@ from sklearn.metrics import roc_auc_score
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from fit_rug_model import (  # noqa: E402
+from fit_rug_model import (
     FEATURES,
     Pool,
     cross_validate,
@@ -44,9 +44,9 @@ from fit_rug_model import (  # noqa: E402
     score_all,
 )
 
-from agent_tools.domain.addresses import normalize_chain  # noqa: E402
-from agent_tools.domain.rug_model import baseline_risk, load_model  # noqa: E402
-from agent_tools.domain.rug_risk import build_findings, known_bad_findings, merge_facts  # noqa: E402
+from agent_tools.domain.addresses import normalize_chain
+from agent_tools.domain.rug_model import baseline_risk, load_model
+from agent_tools.domain.rug_risk import build_findings, known_bad_findings, merge_facts
 
 Array = NDArray[np.float64]
 ETHEREUM = normalize_chain("ethereum")
