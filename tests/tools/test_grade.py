@@ -1,0 +1,223 @@
+"""get_grade through the in-memory MCP client, against the market_chart and Token Metrics fakes."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from agent_tools.services import Services
+from tests.conftest import call, call_error, connect, make_settings
+from tests.fakes.grades import TM_KEY, GradeFake
+from tests.fakes.upstream import Fault
+
+
+@pytest.fixture
+def fake() -> GradeFake:
+    return GradeFake()
+
+
+@pytest.fixture
+async def tm_services(fake: GradeFake) -> AsyncIterator[Services]:
+    async with Services(make_settings(tokenmetrics_api_key=SecretStr(TM_KEY)), transport=fake.transport) as s:
+        yield s
+
+
+def _weights_by_horizon(out: dict[str, Any]) -> dict[str, float]:
+    sums: dict[str, float] = {}
+    for factor in out["factors"]:
+        if factor["score"] is not None:
+            sums[factor["horizon"]] = sums.get(factor["horizon"], 0.0) + factor["weight"]
+        else:
+            assert factor["weight"] == 0.0
+    return sums
+
+
+async def test_offline_answers_from_the_snapshot_with_factors(fake: GradeFake) -> None:
+    async with Services(make_settings(offline=True), transport=fake.transport) as services:
+        async with connect(services) as client:
+            out = await call(client, "get_grade", symbol="ETH")
+    assert fake.requests == []
+    assert out["source"] == "open-model" and out["stale"] is True
+    assert out["asset_id"] == "ethereum" and out["as_of"] == "2025-02-20"
+    assert out["history_days"] == 2661
+    assert 0 <= out["trader_grade"] <= 100 and 0 <= out["investor_grade"] <= 100
+    assert out["signal"] in ("bullish", "bearish", "neutral")
+    names = {f["name"] for f in out["factors"]}
+    assert {"drawdown_90d", "rsi_14", "history_length", "market_cap_size"} <= names
+    assert any("offline mode" in w and "yahoo_daily/ETH-USD_1d.csv" in w for w in out["warnings"])
+    assert any("market-cap" in w for w in out["warnings"])  # Yahoo history has no market cap
+
+
+async def test_live_open_model_from_market_chart(services: Services, fake: GradeFake) -> None:
+    async with connect(services) as client:
+        out = await call(client, "get_grade", symbol="ETH")
+    assert out["source"] == "open-model" and out["stale"] is False
+    assert out["as_of"] == "2026-05-28" and out["history_days"] == 366
+    assert 0 <= out["trader_grade"] <= 100 and 0 <= out["investor_grade"] <= 100
+    weights = _weights_by_horizon(out)
+    assert weights.keys() == {"trader", "investor"}
+    assert all(math.isclose(total, 1.0, abs_tol=1e-3) for total in weights.values())
+    by_name = {f["name"]: f for f in out["factors"]}
+    assert by_name["market_cap_size"]["value"] == pytest.approx(3.2e11, rel=1e-5)  # live mcap is used
+    assert any("365" in w or "366" in w for w in out["warnings"])  # the one-year window is named
+    [chart] = [r for r in fake.requests if r.url.path.endswith("/market_chart")]
+    assert chart.url.path == "/api/v3/coins/ethereum/market_chart"
+    assert dict(chart.url.params) == {"vs_currency": "usd", "days": "365", "interval": "daily"}
+    assert len(json.dumps(out)) < 4096
+
+
+async def test_ambiguous_ticker_picks_the_largest_market_cap(services: Services) -> None:
+    async with connect(services) as client:
+        out = await call(client, "get_grade", symbol="SOL")
+    assert out["asset_id"] == "solana"
+    [warning] = [w for w in out["warnings"] if "ambiguous" in w]
+    assert "picked solana" in warning and "sol-wormhole" in warning
+
+
+async def test_too_little_history_gives_null_grades_and_says_why(services: Services, fake: GradeFake) -> None:
+    fake.history_days["solana"] = 60
+    async with connect(services) as client:
+        out = await call(client, "get_grade", symbol="solana")
+    assert out["trader_grade"] is None and out["investor_grade"] is None and out["signal"] is None
+    assert out["history_days"] == 60
+    assert any("trader grade needs 120 days" in w for w in out["warnings"])
+    assert any("investor grade needs 365 days" in w for w in out["warnings"])
+
+
+async def test_tokenmetrics_answers_when_a_key_is_set(tm_services: Services, fake: GradeFake) -> None:
+    async with connect(tm_services) as client:
+        out = await call(client, "get_grade", symbol="ETH")
+    assert out["source"] == "tokenmetrics" and out["stale"] is False
+    assert out["trader_grade"] == 71.39 and out["investor_grade"] == 80.1 and out["signal"] == "bullish"
+    assert [(f["name"], f["score"], f["weight"]) for f in out["factors"]] == [
+        ("ta_grade", 67.79, None),
+        ("quant_grade", 55.82, None),
+    ]
+    [grades_request] = fake.tm_requests("/v2/trader-grades")
+    assert out["as_of"] == grades_request.url.params["endDate"]  # the newest DATE, not the first row's
+    assert grades_request.url.params["token_id"] == "22600"  # Ethereum, not the other "ETH" token
+    assert all(r.headers["api_key"] == TM_KEY for r in fake.tm_requests())
+    assert not any(r.url.path.endswith("/market_chart") for r in fake.requests)
+    assert out["warnings"] == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "why"),
+    [
+        (Fault("status", 401, body={"success": False, "message": "Invalid API key"}), "NOT_CONFIGURED"),
+        (Fault("status", 403, body={"success": False, "message": "Forbidden"}), "NOT_CONFIGURED"),
+        (
+            Fault("status", 200, body={"success": False, "message": "Monthly API quota exceeded"}),
+            "UPSTREAM_RATE_LIMITED",
+        ),
+    ],
+)
+async def test_tokenmetrics_refusal_falls_back_to_the_open_model(
+    tm_services: Services, fake: GradeFake, fault: Fault, why: str
+) -> None:
+    fake.fail("tokenmetrics", fault)
+    async with connect(tm_services) as client:
+        out = await call(client, "get_grade", symbol="ETH")
+    assert out["source"] == "open-model" and out["trader_grade"] is not None
+    [warning] = [w for w in out["warnings"] if "Token Metrics" in w]
+    assert why in warning and "open model" in warning
+    assert TM_KEY not in json.dumps(out)
+    assert len(fake.tm_requests()) == 1  # a refusal is not retried
+
+
+async def test_wrong_key_is_reported_and_falls_back(tm_services: Services, fake: GradeFake) -> None:
+    fake.tm_key = "another-key"
+    async with connect(tm_services) as client:
+        out = await call(client, "get_grade", symbol="BTC")
+    assert out["source"] == "open-model"
+    assert any("rejected the API key" in w for w in out["warnings"])
+
+
+@pytest.mark.looptime
+async def test_tokenmetrics_outage_falls_back_to_the_open_model(tm_services: Services, fake: GradeFake) -> None:
+    fake.fail_always("tokenmetrics", Fault("status", 503))
+    async with connect(tm_services) as client:
+        out = await call(client, "get_grade", symbol="ETH")
+    assert out["source"] == "open-model" and out["stale"] is False
+    assert any("UPSTREAM_UNAVAILABLE" in w and "HTTP 503" in w for w in out["warnings"])
+
+
+async def test_tokenmetrics_without_the_token_falls_back(tm_services: Services, fake: GradeFake) -> None:
+    async with connect(tm_services) as client:
+        out = await call(client, "get_grade", symbol="UNI")
+    assert out["source"] == "open-model" and out["asset_id"] == "uniswap"
+    assert any("lists no token with ticker UNI" in w for w in out["warnings"])
+
+
+@pytest.mark.looptime
+async def test_coingecko_down_grades_on_the_snapshot_history(services: Services, fake: GradeFake) -> None:
+    fake.fail_always("coingecko", Fault("status", 503))
+    async with connect(services) as client:
+        out = await call(client, "get_grade", symbol="ETH")
+    assert out["source"] == "open-model" and out["stale"] is True and out["as_of"] == "2025-02-20"
+    assert any("coin list unavailable" in w for w in out["warnings"])
+    assert any("CoinGecko history unavailable" in w and "snapshot" in w for w in out["warnings"])
+
+
+@pytest.mark.looptime
+async def test_coingecko_down_and_no_snapshot_history_is_an_error(services: Services, fake: GradeFake) -> None:
+    async with connect(services) as client:
+        await call(client, "get_grade", symbol="SOL")  # warm the coin list
+        fake.fail_always("coingecko", Fault("status", 503))
+        error = await call_error(client, "get_grade", symbol="sol-wormhole")
+    assert error["code"] == "UPSTREAM_UNAVAILABLE" and error["retryable"] is True
+
+
+async def test_unknown_asset_is_not_found(services: Services) -> None:
+    async with connect(services) as client:
+        error = await call_error(client, "get_grade", symbol="nosuchcoin")
+    assert error["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"symbol": "not a ticker!"},
+        {"symbol": "ethereum:0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"},
+        {"symbol": "x" * 121},
+        {"symbol": ""},
+        {"symbol": "ETH", "extra": 1},
+        {},
+    ],
+)
+async def test_invalid_input_is_refused_before_any_request(
+    services: Services, fake: GradeFake, arguments: dict[str, Any]
+) -> None:
+    async with connect(services) as client:
+        error = await call_error(client, "get_grade", **arguments)
+    assert error["code"] == "INVALID_ARGUMENT"
+    assert fake.requests == []
+
+
+async def test_progress_notifications_arrive_when_requested(services: Services) -> None:
+    seen: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, total, message))
+
+    async with connect(services) as client:
+        result = await client.call_tool("get_grade", {"symbol": "ETH"}, progress_callback=on_progress)
+    assert not result.is_error
+    assert [(p, t) for p, t, _ in seen] == [(1, 3), (2, 3), (3, 3)]
+    assert seen[0][2] == "resolved ETH to ethereum"
+
+
+async def test_tool_is_listed_with_annotations(services: Services) -> None:
+    async with connect(services) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    tool = tools["get_grade"]
+    assert tool.annotations is not None and tool.annotations.read_only_hint is True
+    assert tool.annotations.open_world_hint is True
+    assert "not advice" in (tool.description or "") and ">= 60" in (tool.description or "")
+    assert tool.output_schema is not None and "trader_grade" in tool.output_schema["properties"]
+    assert "ctx" not in tool.input_schema["properties"]
