@@ -1,0 +1,461 @@
+"""estimate_trading_fees, assess_leverage and estimate_network_fee through the MCP client."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from agent_tools.errors import NotFound
+from agent_tools.services import Services
+from agent_tools.tools.trading_fees import fee_schedule, fee_schedule_index
+from tests.conftest import call, call_error, connect, make_settings
+from tests.fakes.chain import FakeChain
+from tests.fakes.upstream import Fault
+
+KEY = "ES-SECRET-KEY-123"
+CONTRACT_FEE_FIELDS = {
+    "exchange",
+    "tier",
+    "maker_rate",
+    "taker_rate",
+    "effective_rate",
+    "fee_per_trade_usd",
+    "monthly_fee_usd",
+    "annual_fee_usd",
+    "discount_applied",
+    "schedule_as_of",
+    "source",
+}
+
+
+@pytest.fixture
+def chain() -> FakeChain:
+    return FakeChain()
+
+
+@pytest.fixture
+async def services(chain: FakeChain) -> AsyncIterator[Services]:
+    async with Services(make_settings(), transport=chain.transport) as s:
+        yield s
+
+
+def no_requests(chain: FakeChain) -> bool:
+    return chain.requests == [] and chain.prices.requests == []
+
+
+# --- estimate_trading_fees -----------------------------------------------------------------------
+
+
+async def test_ranking_for_1000_usd_50_trades_a_month(services: Services) -> None:
+    async with connect(services) as client:
+        out = await call(client, "estimate_trading_fees", notional_usd=1000, trades_per_month=50)
+    estimates = out["estimates"]
+    assert len(estimates) == 10 and out["skipped"] == []
+    monthly = [e["monthly_fee_usd"] for e in estimates]
+    assert monthly == sorted(monthly)
+    assert all(set(e) >= CONTRACT_FEE_FIELDS for e in estimates)
+    top = estimates[0]
+    assert top["exchange"] == "binance" and top["taker_rate"] == 0.001
+    # the 0.1 % worked example, exactly: $1.00 per trade, $50 a month, $600 a year
+    assert (top["fee_per_trade_usd"], top["monthly_fee_usd"], top["annual_fee_usd"]) == (1.0, 50.0, 600.0)
+    assert all(e["annual_fee_usd"] == pytest.approx(12 * e["monthly_fee_usd"]) for e in estimates)
+    assert out["volume_30d_usd"] == 50_000.0 and out["market"] == "spot"
+    assert out["source"] == "curated" and out["as_of"] == "2026-11-26" and out["stale"] is False
+    assert "notional × trades_per_month = $50,000.00" in out["warnings"][0]
+    [unverified] = [w for w in out["warnings"] if "verified: false" in w]
+    assert "bybit (VIP 0)" in unverified and "binance" not in unverified
+    assert all("not confirmed" not in (e["note"] or "") for e in estimates)
+    assert len(json.dumps(out)) < 4096
+
+
+async def test_twenty_trades_at_two_tenths_of_a_percent(services: Services) -> None:
+    async with connect(services) as client:
+        out = await call(
+            client,
+            "estimate_trading_fees",
+            notional_usd=1000,
+            trades_per_month=20,
+            maker_share=1,
+            exchanges=["Kraken"],
+        )
+    [kraken] = out["estimates"]
+    assert kraken["tier"] == "$10K+" and kraken["effective_rate"] == 0.002
+    assert (kraken["fee_per_trade_usd"], kraken["monthly_fee_usd"], kraken["annual_fee_usd"]) == (
+        2.0,
+        40.0,
+        480.0,
+    )
+
+
+async def test_native_token_discount_and_given_volume(services: Services) -> None:
+    async with connect(services) as client:
+        out = await call(
+            client,
+            "estimate_trading_fees",
+            notional_usd=1000,
+            exchanges=["binance"],
+            native_token_discount=True,
+            monthly_volume_usd=10,
+        )
+    [binance] = out["estimates"]
+    assert binance["discount_applied"] is True and binance["taker_rate"] == 0.00075
+    assert binance["fee_per_trade_usd"] == 0.75 and "BNB" in binance["note"]
+    assert out["volume_30d_usd"] == 10.0 and not any("assumed" in w for w in out["warnings"])
+
+
+async def test_futures_skips_spot_only_exchanges(services: Services) -> None:
+    async with connect(services) as client:
+        out = await call(client, "estimate_trading_fees", notional_usd=5000, market="futures")
+    assert {s["exchange"] for s in out["skipped"]} == {"bitstamp", "coinbase", "gate"}
+    assert out["estimates"][0]["monthly_fee_usd"] <= out["estimates"][-1]["monthly_fee_usd"]
+
+
+async def test_unknown_exchange_is_not_found_listing_supported(services: Services) -> None:
+    async with connect(services) as client:
+        error = await call_error(
+            client, "estimate_trading_fees", notional_usd=1000, exchanges=["binance", "nopex"]
+        )
+    assert error["code"] == "NOT_FOUND" and "nopex" in error["message"]
+    assert "binance" in error["hint"] and "kraken" in error["hint"] and "gemini" in error["hint"]
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"notional_usd": float("nan")},
+        {"notional_usd": "NaN"},
+        {"notional_usd": float("inf")},
+        {"notional_usd": "-Infinity"},
+        {"notional_usd": -1000},
+        {"notional_usd": 0},
+        {"notional_usd": 2e12},
+        {"notional_usd": 1000, "maker_share": 1.5},
+        {"notional_usd": 1000, "maker_share": float("nan")},
+        {"notional_usd": 1000, "trades_per_month": 0},
+        {"notional_usd": 1000, "trades_per_month": 2.5},
+        {"notional_usd": 1000, "monthly_volume_usd": -1},
+        {"notional_usd": 1000, "market": "options"},
+        {"notional_usd": 1000, "fee_tier": "vip"},
+        {"notional_usd": 1000, "exchanges": ["x" * 41]},
+        {"notional_usd": 1000, "exchanges": ["binance"] * 31},
+        {"trades_per_month": 5},
+    ],
+)
+async def test_bad_trading_fee_arguments_are_invalid(services: Services, arguments: dict[str, Any]) -> None:
+    async with connect(services) as client:
+        error = await call_error(client, "estimate_trading_fees", **arguments)
+    assert error["code"] == "INVALID_ARGUMENT"
+
+
+def test_fee_schedule_resources() -> None:
+    index = json.loads(fee_schedule_index())
+    assert len(index) == 10
+    binance = next(e for e in index if e["exchange"] == "binance")
+    assert binance["markets"] == ["spot", "futures"] and binance["as_of"] == "2026-11-26"
+    assert binance["source_url"].startswith("https://") and 0 < binance["verified_tier_share"] < 1
+    assert binance["resource"] == "fees://exchanges/binance"
+    schedule = json.loads(fee_schedule("Binance"))
+    assert (
+        schedule["exchange"] == "binance" and schedule["markets"]["spot"]["tiers"][0]["taker_rate"] == 0.001
+    )
+    with pytest.raises(NotFound) as caught:
+        fee_schedule("nopex")
+    assert "kraken" in (caught.value.hint or "")
+
+
+async def test_tools_are_listed_with_schemas_and_annotations(services: Services) -> None:
+    async with connect(services) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    for name, open_world in (
+        ("estimate_trading_fees", False),
+        ("assess_leverage", False),
+        ("estimate_network_fee", True),
+    ):
+        tool = tools[name]
+        assert tool.output_schema is not None and tool.annotations is not None
+        assert tool.annotations.read_only_hint is True and tool.annotations.open_world_hint is open_world
+    assert "0.005" in (tools["assess_leverage"].description or "")
+
+
+# --- assess_leverage --------------------------------------------------------------------------------
+
+
+def row(out: dict[str, Any], move: float) -> dict[str, Any]:
+    return next(r for r in out["pnl_table"] if r["price_move_pct"] == move)
+
+
+async def test_1000_margin_at_10x_long(services: Services) -> None:
+    async with connect(services) as client:
+        out = await call(
+            client, "assess_leverage", entry_price=60_000, leverage=10, side="long", margin_usd=1000
+        )
+    assert out["position_usd"] == 10_000.0 and out["margin_usd"] == 1000.0
+    # long: 60,000 × (1 − 1/10 + 0.005) = 54,300, a 9.5 % fall
+    assert out["liquidation_price"] == 54_300.0 and out["move_to_liquidation_pct"] == -9.5
+    assert row(out, -10) == {
+        "price_move_pct": -10.0,
+        "price": 54_000.0,
+        "pnl_usd": -1000.0,
+        "pnl_pct_of_margin": -100.0,
+        "liquidated": True,
+    }
+    assert (row(out, -5)["pnl_usd"], row(out, -5)["pnl_pct_of_margin"]) == (-500.0, -50.0)
+    assert (row(out, 10)["pnl_usd"], row(out, 10)["pnl_pct_of_margin"]) == (1000.0, 100.0)
+    assert out["summary"].startswith("$1,000.00 margin at 10x = a $10,000.00 long position")
+    assert any("wipes out the whole $1,000.00 margin" in w for w in out["warnings"])
+
+
+async def test_1000_margin_at_10x_short_is_the_same_trade_as_10000_position(services: Services) -> None:
+    async with connect(services) as client:
+        by_margin = await call(
+            client, "assess_leverage", entry_price=60_000, leverage=10, side="short", margin_usd=1000
+        )
+        by_position = await call(
+            client, "assess_leverage", entry_price=60_000, leverage=10, side="short", position_usd=10_000
+        )
+    # short: 60,000 × (1 + 1/10 − 0.005) = 65,700, a 9.5 % rise
+    assert by_margin["liquidation_price"] == 65_700.0 and by_margin["move_to_liquidation_pct"] == 9.5
+    assert row(by_margin, 10)["pnl_pct_of_margin"] == -100.0 and row(by_margin, -10)["pnl_usd"] == 1000.0
+    assert by_margin == by_position
+
+
+async def test_stop_loss_and_custom_maintenance_margin(services: Services) -> None:
+    async with connect(services) as client:
+        out = await call(
+            client,
+            "assess_leverage",
+            entry_price=100,
+            leverage=5,
+            side="long",
+            position_usd=5000,
+            maintenance_margin_rate=0.01,
+            stop_loss_price=95,
+        )
+    # 100 × (1 − 0.2 + 0.01) = 81; stop at 95 on 50 units loses 250
+    assert out["liquidation_price"] == 81.0 and out["stop_loss_pnl_usd"] == -250.0
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"margin_usd": 1000, "position_usd": 10_000},
+        {},
+        {"margin_usd": 1000, "leverage": 0.5},
+        {"margin_usd": 1000, "leverage": 200},
+        {"margin_usd": 1000, "leverage": float("nan")},
+        {"margin_usd": float("inf")},
+        {"margin_usd": -5},
+        {"margin_usd": 1000, "side": "sideways"},
+        {"margin_usd": 1000, "maintenance_margin_rate": 0.2},
+        {"margin_usd": 1000, "entry_price": 0},
+        {"margin_usd": 1000, "funding": 0.01},
+    ],
+)
+async def test_bad_leverage_arguments_are_invalid(services: Services, arguments: dict[str, Any]) -> None:
+    base: dict[str, Any] = {"entry_price": 60_000, "leverage": 10, "side": "long"}
+    async with connect(services) as client:
+        error = await call_error(client, "assess_leverage", **(base | arguments))
+    assert error["code"] == "INVALID_ARGUMENT"
+
+
+# --- estimate_network_fee ---------------------------------------------------------------------------
+
+
+def tier(out: dict[str, Any], name: str = "standard") -> dict[str, Any]:
+    return out[name]
+
+
+async def test_bitcoin_from_mempool(services: Services, chain: FakeChain) -> None:
+    async with connect(services) as client:
+        out = await call(client, "estimate_network_fee", chain="btc")
+    assert out["chain"] == "bitcoin" and out["source"] == "mempool.space" and out["stale"] is False
+    assert out["vbytes"] == 141 and out["as_of"] is not None and out["warnings"] == []
+    # halfHourFee 8 sat/vB × 141 vB = 1,128 sat = 0.00001128 BTC, at $97,000 = $1.09416
+    expected = {"fee_rate": 8.0, "unit": "sat/vB", "fee_native": 0.00001128, "fee_usd": 1.09416}
+    assert tier(out).items() >= expected.items()
+    assert (out["slow"]["fee_rate"], out["fast"]["fee_rate"]) == (5.0, 12.0)
+    assert (out["slow"]["est_seconds"], out["standard"]["est_seconds"], out["fast"]["est_seconds"]) == (
+        3600,
+        1800,
+        600,
+    )
+    assert out["native_usd"] == 97_000.0 and out["price_source"] == "coingecko"
+    assert chain.count("mempool") == 1
+
+
+async def test_ethereum_from_fee_history_without_etherscan_key(services: Services, chain: FakeChain) -> None:
+    async with connect(services) as client:
+        out = await call(client, "estimate_network_fee", chain="ethereum")
+    assert out["source"] == "eth_feeHistory" and out["gas_units"] == 21_000
+    # next base fee 21 gwei + median 50th-percentile tip 2 gwei = 23 gwei × 21,000 gas = 0.000483 ETH
+    assert out["base_fee"] == 21.0
+    std = tier(out)
+    assert (std["fee_rate"], std["unit"], std["fee_native"], std["fee_usd"]) == (
+        23.0,
+        "gwei",
+        0.000483,
+        1.3041,
+    )
+    assert (std["priority_fee"], std["max_fee_per_gas"]) == (2.0, 44.0)
+    assert (out["slow"]["fee_rate"], out["fast"]["fee_rate"]) == (22.0, 26.0)
+    assert chain.rpc_methods("evm_rpc_ethereum") == ["eth_feeHistory"] and chain.count("etherscan") == 0
+
+
+async def test_ethereum_from_etherscan_when_a_key_is_set(chain: FakeChain) -> None:
+    settings = make_settings(etherscan_api_key=SecretStr(KEY))
+    async with Services(settings, transport=chain.transport) as services, connect(services) as client:
+        out = await call(client, "estimate_network_fee", chain="ethereum", tx_type="erc20_transfer")
+    assert out["source"] == "etherscan" and out["gas_units"] == 65_000
+    # ProposeGasPrice 22 gwei × 65,000 gas = 0.00143 ETH, at $2,700 = $3.861
+    std = tier(out)
+    assert (std["fee_rate"], std["fee_native"], std["fee_usd"]) == (22.0, 0.00143, 3.861)
+    assert out["base_fee"] == 19.23061 and std["priority_fee"] == pytest.approx(2.769390284)
+    assert chain.count("etherscan") == 1 and chain.rpc_methods("evm_rpc_ethereum") == []
+    assert KEY not in json.dumps(out)
+
+
+async def test_etherscan_refusal_falls_through_to_fee_history(chain: FakeChain) -> None:
+    chain.etherscan_errors.append(f"Invalid API Key {KEY}")
+    settings = make_settings(etherscan_api_key=SecretStr(KEY))
+    async with Services(settings, transport=chain.transport) as services, connect(services) as client:
+        out = await call(client, "estimate_network_fee", chain="ethereum")
+    assert out["source"] == "eth_feeHistory"
+    [warning] = out["warnings"]
+    assert warning.startswith("Etherscan gas oracle unavailable: Etherscan refused the API key")
+    assert KEY not in json.dumps(out)
+
+
+async def test_gas_price_fallback_when_fee_history_is_unsupported(
+    services: Services, chain: FakeChain
+) -> None:
+    chain.rpc_errors["eth_feeHistory"] = {
+        "code": -32601,
+        "message": "the method eth_feeHistory does not exist",
+    }
+    async with connect(services) as client:
+        out = await call(client, "estimate_network_fee", chain="arbitrum", tx_type=100_000)
+    assert out["source"] == "eth_gasPrice" and out["tx_type"] == "custom" and out["gas_units"] == 100_000
+    # 30 gwei × 100,000 gas = 0.003 ETH, at $2,700 = $8.10, the same for every tier
+    assert {
+        (out[t]["fee_rate"], out[t]["fee_native"], out[t]["fee_usd"]) for t in ("slow", "standard", "fast")
+    } == {(30.0, 0.003, 8.1)}
+    assert out["base_fee"] is None
+    assert any("eth_feeHistory unavailable" in w and "-32601" in w for w in out["warnings"])
+    assert chain.rpc_methods("evm_rpc_arbitrum") == ["eth_feeHistory", "eth_gasPrice"]
+
+
+async def test_unusable_fee_history_falls_through(services: Services, chain: FakeChain) -> None:
+    chain.fee_history_override = {
+        "oldestBlock": "0x1",
+        "baseFeePerGas": ["0x1"],
+        "gasUsedRatio": [],
+        "reward": [],
+    }
+    async with connect(services) as client:
+        out = await call(client, "estimate_network_fee", chain="base")
+    assert out["source"] == "eth_gasPrice"
+    assert any("eth_feeHistory returned unusable data" in w for w in out["warnings"])
+
+
+@pytest.mark.parametrize(("name", "symbol", "price"), [("bsc", "BNB", 650.0), ("polygon", "POL", 0.25)])
+async def test_native_coin_price_per_chain(services: Services, name: str, symbol: str, price: float) -> None:
+    async with connect(services) as client:
+        out = await call(client, "estimate_network_fee", chain=name)
+    assert out["native_symbol"] == symbol and out["native_usd"] == price
+    assert tier(out)["fee_usd"] == pytest.approx(tier(out)["fee_native"] * price, rel=1e-5)
+
+
+async def test_solana_priority_fees(services: Services, chain: FakeChain) -> None:
+    async with connect(services) as client:
+        out = await call(client, "estimate_network_fee", chain="solana")
+    assert out["source"] == "getRecentPrioritizationFees" and out["compute_units"] == 6_000
+    # 5,000 lamports base + ⌈price × 6,000 CU / 10⁶⌉: 0 → 5,000; 100 → 5,001; 5,000 → 5,030 lamports
+    assert [out[t]["fee_smallest_unit"] for t in ("slow", "standard", "fast")] == [5000, 5001, 5030]
+    assert (tier(out)["fee_rate"], tier(out)["unit"]) == (100.0, "micro-lamports/CU")
+    assert tier(out)["fee_usd"] == pytest.approx(5001e-9 * 170.0)
+
+
+@pytest.mark.looptime
+async def test_price_failure_gives_null_fee_usd_and_a_warning(services: Services, chain: FakeChain) -> None:
+    for provider in ("coingecko", "defillama", "binance"):
+        chain.prices.fail_always(provider, Fault("status", 503))
+    async with connect(services) as client:
+        out = await call(client, "estimate_network_fee", chain="bitcoin")
+    assert out["source"] == "mempool.space" and out["native_usd"] is None
+    assert all(
+        out[t]["fee_usd"] is None and out[t]["fee_native"] is not None for t in ("slow", "standard", "fast")
+    )
+    assert any(w.startswith("fee_usd is null: no live BTC price") for w in out["warnings"])
+
+
+@pytest.mark.looptime
+async def test_everything_down_answers_from_the_snapshot(services: Services, chain: FakeChain) -> None:
+    chain.fail_always("mempool", Fault("status", 503))
+    async with connect(services) as client:
+        out = await call(client, "estimate_network_fee", chain="bitcoin")
+    assert out["source"] == "snapshot" and out["stale"] is True and out["as_of"] == "2022-04-29"
+    assert tier(out)["fee_usd"] == 1.8557 and tier(out)["fee_native"] is None
+    assert out["warnings"][0] == "mempool.space unavailable: mempool.space failed with HTTP 503"
+    assert any("no live fee source answered" in w for w in out["warnings"])
+
+
+@pytest.mark.looptime
+async def test_everything_down_without_snapshot_data_is_upstream_unavailable(
+    services: Services, chain: FakeChain
+) -> None:
+    chain.fail_always("solana_rpc", Fault("timeout"))
+    async with connect(services) as client:
+        error = await call_error(client, "estimate_network_fee", chain="solana")
+    assert error["code"] == "UPSTREAM_UNAVAILABLE" and error["retryable"] is True
+    assert "offline data covers only bitcoin, ethereum" in error["message"]
+
+
+async def test_offline_answers_from_the_snapshot_without_requests(chain: FakeChain) -> None:
+    async with Services(make_settings(offline=True), transport=chain.transport) as services:
+        async with connect(services) as client:
+            eth = await call(client, "estimate_network_fee", chain="ethereum")
+            sol = await call_error(client, "estimate_network_fee", chain="solana")
+    assert eth["source"] == "snapshot" and eth["stale"] is True and eth["as_of"] == "2026-06-02"
+    assert tier(eth)["fee_rate"] == 1.3666068 and tier(eth)["fee_usd"] is not None
+    assert eth["warnings"][0].startswith("offline mode (AGENT_TOOLS_OFFLINE=1)")
+    assert sol["code"] == "NOT_FOUND" and "offline data covers only bitcoin, ethereum" in sol["message"]
+    assert no_requests(chain)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"chain": "dogecoin"},
+        {"chain": ""},
+        {"chain": "bitcoin", "tx_type": "swap"},
+        {"chain": "ethereum", "tx_type": "mint"},
+        {"chain": "ethereum", "tx_type": 5},
+        {"chain": "ethereum", "tx_type": True},
+        {"chain": "ethereum", "tx_type": 21000.5},
+        {"chain": "ethereum", "speed": "fast"},
+        {"tx_type": "transfer"},
+    ],
+)
+async def test_bad_network_fee_arguments_are_refused_before_any_request(
+    services: Services, chain: FakeChain, arguments: dict[str, Any]
+) -> None:
+    async with connect(services) as client:
+        error = await call_error(client, "estimate_network_fee", **arguments)
+    assert error["code"] == "INVALID_ARGUMENT"
+    assert no_requests(chain)
+
+
+async def test_unknown_chain_lists_the_supported_ones(services: Services) -> None:
+    async with connect(services) as client:
+        error = await call_error(client, "estimate_network_fee", chain="dogecoin")
+    assert "bitcoin" in error["message"] and "solana" in error["message"]
+
+
+async def test_tx_type_as_a_digit_string(services: Services) -> None:
+    async with connect(services) as client:
+        out = await call(client, "estimate_network_fee", chain="ethereum", tx_type="50000")
+    assert out["tx_type"] == "custom" and out["gas_units"] == 50_000
