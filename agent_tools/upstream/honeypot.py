@@ -65,13 +65,6 @@ class HoneypotPair(Tolerant):
     createdAtTimestamp: int | None = None  # unix seconds, sent as a string
 
 
-class HolderAnalysis(Tolerant):
-    holders: int | None = None
-    successful: int | None = None
-    failed: int | None = None
-    siphoned: int | None = None
-
-
 class HoneypotReply(Tolerant):
     token: HoneypotToken  # required: a reply without it is not about our token
     summary: HoneypotSummary | None = None
@@ -79,7 +72,6 @@ class HoneypotReply(Tolerant):
     simulationError: str | None = None
     honeypotResult: HoneypotResult | None = None
     simulationResult: SimulationResult | None = None
-    holderAnalysis: HolderAnalysis | None = None
     contractCode: ContractCode | None = None
     pair: HoneypotPair | None = None
 

@@ -1,0 +1,383 @@
+"""Each token-security provider's parsed reply as one ``TokenFacts`` (docs/rug_risk.md, "Facts" table).
+
+A value the reply does not state stays ``None`` (unknown), never a safe default. Upstream data is
+untrusted: a number that does not parse is unknown, percentages are clamped to 0-100. Besides the facts,
+each reading carries ``flags``: risks a provider reported that ``TokenFacts`` has no field for (say, an
+owner who can rewrite balances). They are shown to the user but do not move the score.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, cast
+
+from pydantic import JsonValue
+
+from agent_tools.domain.rug_risk import TokenFacts, pct_from_fraction
+from agent_tools.upstream.dexscreener import DexPair
+from agent_tools.upstream.goplus import EvmTokenSecurity, GoPlusHolder, SolanaAuthority, SolanaTokenSecurity
+from agent_tools.upstream.honeypot import HoneypotReply
+from agent_tools.upstream.rugcheck import RugCheckReport
+
+BURN_ADDRESSES = frozenset(
+    {"0x0000000000000000000000000000000000000000", "0x000000000000000000000000000000000000dead"}
+)
+TOP_HOLDERS = 10
+MAX_FLAG_CHARS = 120
+# RugCheck known-account types that are infrastructure, not insiders, when counting top holders.
+RUGCHECK_INFRA_TYPES = frozenset({"AMM", "LOCKER"})
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What one provider said: facts for the assessment and flags ("source: text") shown beside it."""
+
+    facts: TokenFacts
+    flags: tuple[str, ...] = ()
+
+
+# --- value parsing ---------------------------------------------------------------------------------------
+
+
+def _flag(value: str | None) -> bool | None:
+    """GoPlus "1"/"0"; anything else (absent, "", junk) is unknown."""
+    return {"1": True, "0": False}.get((value or "").strip())
+
+
+def _number(value: str | float | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _fraction_pct(value: str | None) -> float | None:
+    """A GoPlus fraction string as percent; unparseable or negative is unknown."""
+    try:
+        return pct_from_fraction(value)
+    except ValueError:
+        return None
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else min(max(value, 0.0), 100.0)
+
+
+def _usd(value: str | float | None) -> float | None:
+    number = _number(value)
+    return number if number is not None and number >= 0 else None
+
+
+def _count(value: str | int | None) -> int | None:
+    number = _number(value)
+    return int(number) if number is not None and number >= 0 else None
+
+
+def _epoch(seconds: float | None) -> datetime | None:
+    if not seconds or seconds <= 0:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _evidence(**raw: JsonValue) -> dict[str, JsonValue]:
+    return {name: value for name, value in raw.items() if value is not None}
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_FLAG_CHARS else text[: MAX_FLAG_CHARS - 1] + "…"
+
+
+# --- GoPlus ------------------------------------------------------------------------------------------------
+
+
+def _holder_share(holders: Iterable[GoPlusHolder], keep: Callable[[GoPlusHolder], bool]) -> float:
+    """Percent of supply held by the holders ``keep`` selects (GoPlus ``percent`` is a fraction)."""
+    return min(sum(_fraction_pct(h.percent) or 0.0 for h in holders if keep(h)), 100.0)
+
+
+def _top_insiders(holders: Sequence[GoPlusHolder], pools: frozenset[str]) -> float | None:
+    """Top-10 share without pool, burn, locked and named (tagged: pools, lockers, exchanges) holders."""
+    if not holders:
+        return None
+
+    def insider(h: GoPlusHolder) -> bool:
+        address = (h.address or h.token_account or "").lower()
+        return not (h.is_locked == 1 or h.tag or address in BURN_ADDRESSES or address in pools)
+
+    ranked = sorted(holders, key=lambda h: -(_fraction_pct(h.percent) or 0.0))
+    return _holder_share([h for h in ranked if insider(h)][:TOP_HOLDERS], lambda _h: True)
+
+
+def _lp_locked(lp_holders: Sequence[GoPlusHolder]) -> float | None:
+    return _holder_share(lp_holders, lambda h: h.is_locked == 1) if lp_holders else None
+
+
+_GOPLUS_RISK_FLAGS = {
+    "owner_change_balance": "the owner can change holders' balances",
+    "selfdestruct": "the contract can self-destruct",
+    "can_take_back_ownership": "ownership can be taken back after renouncing",
+    "cannot_buy": "the token cannot be bought",
+    "personal_slippage_modifiable": "the owner can set a separate tax for each address",
+    "is_airdrop_scam": "flagged as an airdrop scam",
+}
+
+
+def _goplus_evm_flags(t: EvmTokenSecurity) -> list[str]:
+    flags = [f"goplus: {text}" for name, text in _GOPLUS_RISK_FLAGS.items() if _flag(getattr(t, name))]
+    if _flag(t.is_true_token) is False:
+        flags.append("goplus: a fake copy of another token (is_true_token=0)")
+    if _flag(t.cannot_sell_all) and not _flag(t.is_honeypot):
+        flags.append("goplus: holders cannot sell all their tokens at once")
+    same_creator = _count(t.honeypot_with_same_creator)
+    if same_creator:
+        flags.append(f"goplus: the creator has deployed {same_creator} other honeypot(s)")
+    return flags
+
+
+def from_goplus_evm(t: EvmTokenSecurity) -> Reading:
+    """GoPlus EVM token security; ``is_honeypot`` falls back to ``cannot_sell_all`` only when absent."""
+    dex = t.dex or []
+    holders = t.holders or []
+    lp = t.lp_holders or []
+    pools = frozenset(d.pair.lower() for d in dex if d.pair)
+    creator = (t.creator_address or "").lower()
+    honeypot = _flag(t.is_honeypot)
+    if honeypot is None and _flag(t.cannot_sell_all):
+        honeypot = True
+    liquidity: float | None = None
+    if dex:
+        liquidity = sum(_usd(d.liquidity) or 0.0 for d in dex)
+    elif _flag(t.is_in_dex) is False:
+        liquidity = 0.0  # GoPlus states the token trades on no DEX
+    facts = TokenFacts(
+        source="goplus",
+        method="static",
+        is_honeypot=honeypot,
+        buy_tax_pct=_fraction_pct(t.buy_tax),
+        sell_tax_pct=_fraction_pct(t.sell_tax),
+        tax_modifiable=_flag(t.slippage_modifiable),
+        mintable=_flag(t.is_mintable),
+        owner_address=t.owner_address,
+        # a renounce that can be undone is no renounce
+        owner_renounced=False if _flag(t.can_take_back_ownership) else None,
+        proxy_upgradeable=_flag(t.is_proxy),
+        hidden_owner=_flag(t.hidden_owner),
+        blacklist=_flag(t.is_blacklisted),
+        trading_pausable=_flag(t.transfer_pausable),
+        lp_locked_pct=_lp_locked(lp),
+        lp_creator_pct=_holder_share(lp, lambda h: (h.address or "").lower() == creator)
+        if lp and creator
+        else None,
+        lp_holder_count=_count(t.lp_holder_count),
+        liquidity_usd=liquidity,
+        top10_holder_pct=_top_insiders(holders, pools),
+        creator_pct=_fraction_pct(t.creator_percent),
+        token_burn_pct=_holder_share(holders, lambda h: (h.address or "").lower() in BURN_ADDRESSES)
+        if holders
+        else None,
+        source_verified=_flag(t.is_open_source),
+        evidence=_evidence(
+            is_honeypot=t.is_honeypot
+            if t.is_honeypot is not None or honeypot is None
+            else "cannot_sell_all=1",
+            buy_tax_pct=t.buy_tax,
+            sell_tax_pct=t.sell_tax,
+            tax_modifiable=t.slippage_modifiable,
+            mintable=t.is_mintable,
+            proxy_upgradeable=t.is_proxy,
+            hidden_owner=t.hidden_owner,
+            blacklist=t.is_blacklisted,
+            trading_pausable=t.transfer_pausable,
+            lp_holder_count=t.lp_holder_count,
+            creator_pct=t.creator_percent,
+            source_verified=t.is_open_source,
+        ),
+    )
+    return Reading(facts, tuple(_goplus_evm_flags(t)))
+
+
+_SOLANA_RISK_AUTHORITIES = {
+    "balance_mutable_authority": "an authority can change holders' balances",
+    "closable": "an authority can close the mint",
+    "transfer_hook_upgradable": "an authority can change the transfer hook",
+}
+
+
+def _status(authority: SolanaAuthority | None) -> bool | None:
+    return _flag(authority.status) if authority is not None else None
+
+
+def from_goplus_solana(t: SolanaTokenSecurity) -> Reading:
+    """GoPlus Solana token security (beta): authorities, holders, pools."""
+    flags = [
+        f"goplus: {text}"
+        for name, text in _SOLANA_RISK_AUTHORITIES.items()
+        if _status(cast(SolanaAuthority | None, getattr(t, name)))
+    ]
+    if _flag(t.non_transferable or t.none_transferable):
+        flags.append("goplus: the token is non-transferable")
+    if (t.default_account_state or "").strip() == "2":
+        flags.append("goplus: new token accounts start frozen")
+    dex = t.dex or []
+    facts = TokenFacts(
+        source="goplus",
+        method="static",
+        mint_authority=_status(t.mintable),
+        freeze_authority=_status(t.freezable),
+        lp_locked_pct=_lp_locked(t.lp_holders or []),
+        liquidity_usd=sum(_usd(d.tvl) or 0.0 for d in dex) if dex else None,
+        top10_holder_pct=_top_insiders(t.holders or [], frozenset()),
+        evidence=_evidence(
+            mint_authority=t.mintable.status if t.mintable else None,
+            freeze_authority=t.freezable.status if t.freezable else None,
+        ),
+    )
+    return Reading(facts, tuple(flags))
+
+
+# --- Honeypot.is ----------------------------------------------------------------------------------------
+
+
+def from_honeypot(r: HoneypotReply) -> Reading:
+    """A sell simulation. When it did not run, its taxes and a "not a honeypot" verdict mean nothing,
+    but a honeypot verdict still counts."""
+    ran = r.simulationSuccess is not False
+    verdict = r.honeypotResult.isHoneypot if r.honeypotResult else None
+    if not ran and verdict is False:
+        verdict = None
+    sim = r.simulationResult if ran else None
+    code, pair = r.contractCode, r.pair
+    facts = TokenFacts(
+        source="honeypot.is",
+        method="simulation",
+        is_honeypot=verdict,
+        buy_tax_pct=_pct(sim.buyTax) if sim else None,
+        sell_tax_pct=_pct(sim.sellTax) if sim else None,
+        proxy_upgradeable=code.isProxy if code else None,
+        source_verified=code.openSource if code else None,
+        liquidity_usd=_usd(pair.liquidity) if pair else None,
+        pair_created_at=_epoch(pair.createdAtTimestamp) if pair else None,
+        evidence=_evidence(
+            buy_tax_pct=sim.buyTax if sim else None,
+            sell_tax_pct=sim.sellTax if sim else None,
+            pair_created_at=pair.createdAtTimestamp if pair else None,
+        ),
+    )
+    flags: list[str] = []
+    if r.honeypotResult and r.honeypotResult.honeypotReason:
+        flags.append(_clip(f"honeypot.is: {r.honeypotResult.honeypotReason}"))
+    if not ran:
+        flags.append(_clip(f"honeypot.is: the simulation failed ({r.simulationError or 'no reason given'})"))
+    for flag in (r.summary.flags or []) if r.summary else []:
+        text = flag if isinstance(flag, str) else flag.description or flag.flag
+        if text and (isinstance(flag, str) or flag.severity not in ("info", "low")):
+            flags.append(_clip(f"honeypot.is: {text}"))
+    return Reading(facts, tuple(flags))
+
+
+# --- DexScreener ----------------------------------------------------------------------------------------
+
+
+def from_dexscreener(pairs: Sequence[DexPair], address: str) -> Reading | None:
+    """Market facts from the token's most liquid pair; None when no pair contains the token."""
+    wanted = address.lower()  # base58 mints differing only in case do not occur in practice
+    mine = [p for p in pairs if wanted in (p.baseToken.address.lower(), p.quoteToken.address.lower())]
+    if not mine:
+        return None
+    top = max(mine, key=lambda p: (p.liquidity.usd if p.liquidity else None) or 0.0)
+    day = (top.txns or {}).get("h24")
+    ratio: float | None = None
+    if day is not None and day.buys is not None and day.sells is not None:
+        # txns count buys of the base token; when ours is the quote, its buys are the base's sells
+        buys, sells = (
+            (day.buys, day.sells) if top.baseToken.address.lower() == wanted else (day.sells, day.buys)
+        )
+        ratio = buys / (sells + 1)
+    liquidity = top.liquidity.usd if top.liquidity else None
+    created = top.pairCreatedAt
+    facts = TokenFacts(
+        source="dexscreener",
+        method="market",
+        liquidity_usd=_usd(liquidity),
+        buy_sell_ratio=ratio,
+        pair_created_at=_epoch(created / 1000) if created else None,
+        evidence=_evidence(
+            liquidity_usd=liquidity,
+            buy_sell_ratio={"h24_buys": day.buys, "h24_sells": day.sells}
+            if ratio is not None and day
+            else None,
+            pair_created_at=created,
+        ),
+    )
+    return Reading(facts)
+
+
+# --- RugCheck ---------------------------------------------------------------------------------------------
+
+
+def _authority(
+    r: RugCheckReport, name: Literal["mintAuthority", "freezeAuthority"]
+) -> tuple[bool | None, str | None]:
+    """(still set?, raw): null is renounced, a missing key unknown; top level first, then ``token``."""
+    for holder in (r, r.token):
+        if holder is not None and name in holder.model_fields_set:
+            value = cast(str | None, getattr(holder, name))
+            return value is not None, value
+    return None, None
+
+
+def from_rugcheck(r: RugCheckReport) -> Reading:
+    """RugCheck's report: authorities, LP lock of the most liquid market, holders, creator history."""
+    mint_set, mint_raw = _authority(r, "mintAuthority")
+    freeze_set, freeze_raw = _authority(r, "freezeAuthority")
+    lps = [m.lp for m in r.markets or [] if m.lp is not None and m.lp.lpLockedPct is not None]
+    main_lp = max(lps, key=lambda lp: (lp.baseUSD or 0.0) + (lp.quoteUSD or 0.0), default=None)
+    infra = {
+        address
+        for address, account in (r.knownAccounts or {}).items()
+        if (account.type or "").upper() in RUGCHECK_INFRA_TYPES
+    }
+    top10: float | None = None
+    if r.topHolders:
+        ranked = sorted(r.topHolders, key=lambda h: -(h.pct or 0.0))
+        insiders = [h for h in ranked if h.address not in infra and h.owner not in infra]
+        top10 = _pct(sum(h.pct or 0.0 for h in insiders[:TOP_HOLDERS]))
+    supply = r.token.supply if r.token else None
+    creator_pct = _pct(r.creatorBalance / supply * 100) if r.creatorBalance is not None and supply else None
+    facts = TokenFacts(
+        source="rugcheck",
+        method="static",
+        mint_authority=mint_set,
+        freeze_authority=freeze_set,
+        lp_locked_pct=_pct(main_lp.lpLockedPct) if main_lp else None,
+        # 0 providers is what RugCheck reports for markets without LP tokens (bonding curves): unknown
+        lp_holder_count=r.totalLPProviders if r.totalLPProviders else None,
+        liquidity_usd=_usd(r.totalMarketLiquidity),
+        top10_holder_pct=top10,
+        creator_pct=creator_pct,
+        creator_token_count=len(r.creatorTokens) + 1 if r.creatorTokens is not None else None,
+        evidence=_evidence(
+            mint_authority=mint_raw,
+            freeze_authority=freeze_raw,
+            lp_locked_pct=main_lp.lpLockedPct if main_lp else None,
+            lp_holder_count=r.totalLPProviders,
+            liquidity_usd=r.totalMarketLiquidity,
+        ),
+    )
+    flags = [
+        _clip(f"rugcheck: {risk.name} ({risk.level})")
+        for risk in r.risks or []
+        if risk.name and risk.level in ("warn", "danger")
+    ]
+    if r.rugged:
+        flags.insert(0, "rugcheck: marked as rugged")
+    return Reading(facts, tuple(flags))
