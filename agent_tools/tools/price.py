@@ -266,10 +266,16 @@ async def _fetch_live(
                 out[platform] = got
         return out
 
+    llama_keys = [f"coingecko:{i}" for i in ids] + [_llama_key(q) for q in contracts]
+    if not contracts:  # warm path: everything cached, so skip scheduling concurrent fetches
+        cached_cg = services.coingecko.cached_prices(ids, vs)
+        cached_llama = services.defillama.cached_prices(llama_keys) if vs == "usd" else {}
+        if cached_cg is not None and cached_llama is not None:
+            return _Live(dict(cached_cg), {}, dict(cached_llama) if vs == "usd" else None)
+
     async def nothing() -> None:
         return None
 
-    llama_keys = [f"coingecko:{i}" for i in ids] + [_llama_key(q) for q in contracts]
     cg, tokens, llama = await asyncio.gather(
         _guard(services.coingecko.prices(ids, vs), "coingecko", failures) if ids else nothing(),
         cg_tokens(),

@@ -386,6 +386,18 @@ class Batcher(Generic[T]):
     def _key(self, item: str) -> Hashable:
         return ("item", self._provider, self._scope, item)
 
+    def peek(self, items: Iterable[str]) -> dict[str, Fetched[T]] | None:
+        """Every item from the cache if all are fresh, else None: lets warm callers skip scheduling."""
+        now = self._p.clock.now()
+        found: dict[str, Fetched[T]] = {}
+        for item in items:
+            entry = self._p.cache.get(self._key(item))
+            if entry is None or now >= entry.fresh_until:
+                return None
+            found[item] = Fetched(entry.value, entry.fetched_at)
+        self._p.stats.cache[(self._provider, "hit")] += len(found)
+        return found
+
     async def get_many(self, items: Iterable[str]) -> dict[str, Fetched[T] | None]:
         """Each item's value (None when the upstream has no such item)."""
         stats, cache, now = self._p.stats, self._p.cache, self._p.clock.now()

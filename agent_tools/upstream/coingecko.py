@@ -128,6 +128,11 @@ class CoinGecko:
 
         return await self._batcher(("ids", vs_currency), fetch).get_many(ids)
 
+    def cached_prices(self, ids: Iterable[str], vs_currency: str) -> dict[str, Fetched[PriceRow]] | None:
+        """All of `ids` from the cache when every one is fresh (no await, no request), else None."""
+        batcher = self._batchers.get(("ids", vs_currency))
+        return batcher.peek(ids) if batcher is not None else None
+
     async def token_prices(
         self, platform: str, addresses: Iterable[str], vs_currency: str
     ) -> dict[str, Fetched[PriceRow] | None]:

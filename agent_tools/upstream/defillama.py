@@ -55,6 +55,10 @@ class DefiLlama:
         """Current price per `coingecko:<id>` or `<chain>:<address>` key (None: unknown to DefiLlama)."""
         return await self._batcher.get_many(keys)
 
+    def cached_prices(self, keys: Iterable[str]) -> dict[str, Fetched[LlamaCoin]] | None:
+        """All of `keys` from the cache when every one is fresh (no await, no request), else None."""
+        return self._batcher.peek(keys)
+
     async def _fetch(self, keys: list[str]) -> Fetched[Mapping[str, LlamaCoin]]:
         got = await self._up.get(
             f"/prices/current/{','.join(keys)}", None, _PRICES, ttl=PRICE_TTL_S, cache=False
