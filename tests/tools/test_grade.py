@@ -139,7 +139,9 @@ async def test_wrong_key_is_reported_and_falls_back(tm_services: Services, fake:
 
 
 @pytest.mark.looptime
-async def test_tokenmetrics_outage_falls_back_to_the_open_model(tm_services: Services, fake: GradeFake) -> None:
+async def test_tokenmetrics_outage_falls_back_to_the_open_model(
+    tm_services: Services, fake: GradeFake
+) -> None:
     fake.fail_always("tokenmetrics", Fault("status", 503))
     async with connect(tm_services) as client:
         out = await call(client, "get_grade", symbol="ETH")
@@ -165,7 +167,9 @@ async def test_coingecko_down_grades_on_the_snapshot_history(services: Services,
 
 
 @pytest.mark.looptime
-async def test_coingecko_down_and_no_snapshot_history_is_an_error(services: Services, fake: GradeFake) -> None:
+async def test_coingecko_down_and_no_snapshot_history_is_an_error(
+    services: Services, fake: GradeFake
+) -> None:
     async with connect(services) as client:
         await call(client, "get_grade", symbol="SOL")  # warm the coin list
         fake.fail_always("coingecko", Fault("status", 503))
