@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from agent_tools import __version__
 from agent_tools.errors import AgentToolsError, DeadlineExceeded, InternalError, InvalidArgument, NotFound
 from agent_tools.prompt_library import mcp_prompts
+from agent_tools.resources import register_resources
 from agent_tools.services import Services
 from agent_tools.tools._registry import discover, make_tool
 from agent_tools.upstream._core import deadline_scope
@@ -47,6 +48,7 @@ class AgentToolsServer(MCPServer[Any]):
         )
         for prompt in mcp_prompts():
             self.add_prompt(prompt)
+        register_resources(self)
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
