@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,7 +15,7 @@ from pydantic import SecretStr
 
 from agent_tools.services import Services
 from tests.conftest import call, call_error, connect, make_settings
-from tests.fakes.grades import TM_KEY, GradeFake
+from tests.fakes.grades import TM_KEY, GradeFake, loopback
 from tests.fakes.upstream import Fault
 
 
@@ -225,3 +228,35 @@ async def test_tool_is_listed_with_annotations(services: Services) -> None:
     assert "not advice" in (tool.description or "") and ">= 60" in (tool.description or "")
     assert tool.output_schema is not None and "trader_grade" in tool.output_schema["properties"]
     assert "ctx" not in tool.input_schema["properties"]
+
+
+def _cli(env: dict[str, str]) -> dict[str, Any]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_TOOLS_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "agent_tools", "call", "get_grade", "--arg", "symbol=ETH"],
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_cli_offline_answers_from_the_snapshot() -> None:
+    out = _cli({"AGENT_TOOLS_OFFLINE": "1"})
+    assert out["source"] == "open-model" and out["stale"] is True and out["factors"]
+
+
+def test_cli_answers_from_a_loopback_tokenmetrics_with_a_key() -> None:
+    fake = GradeFake()
+    with loopback(fake) as base:
+        out = _cli(
+            {
+                "AGENT_TOOLS_TOKENMETRICS_BASE_URL": f"{base}/v2",
+                "AGENT_TOOLS_TOKENMETRICS_API_KEY": TM_KEY,
+                "AGENT_TOOLS_COINGECKO_BASE_URL": f"{base}/api/v3",
+            }
+        )
+    assert out["source"] == "tokenmetrics" and out["trader_grade"] == 71.39 and out["signal"] == "bullish"
+    assert fake.tm_requests("/v2/trader-grades")
