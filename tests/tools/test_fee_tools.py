@@ -459,3 +459,14 @@ async def test_tx_type_as_a_digit_string(services: Services) -> None:
     async with connect(services) as client:
         out = await call(client, "estimate_network_fee", chain="ethereum", tx_type="50000")
     assert out["tx_type"] == "custom" and out["gas_units"] == 50_000
+
+
+@pytest.mark.looptime
+async def test_hanging_source_still_answers_from_the_snapshot_within_the_deadline(
+    services: Services, chain: FakeChain
+) -> None:
+    chain.fail_always("mempool", Fault("hang"))
+    async with connect(services) as client:
+        out = await call(client, "estimate_network_fee", chain="bitcoin")
+    assert out["source"] == "snapshot" and out["stale"] is True
+    assert "within the deadline" in out["warnings"][0]
