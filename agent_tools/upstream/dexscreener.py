@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 
 from agent_tools.settings import Settings
 from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec
-from agent_tools.upstream._shared import Tolerant
+from agent_tools.upstream._security import Tolerant
 
 PAIRS_TTL_S = 60.0
 

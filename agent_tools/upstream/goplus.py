@@ -23,7 +23,7 @@ from agent_tools.errors import (
 )
 from agent_tools.settings import Settings
 from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec, Retryable
-from agent_tools.upstream._shared import Tolerant
+from agent_tools.upstream._security import Tolerant
 
 T = TypeVar("T", bound=BaseModel)
 

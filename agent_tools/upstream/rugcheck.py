@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 
 from agent_tools.settings import Settings
 from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec
-from agent_tools.upstream._shared import Tolerant, unknown_on_404
+from agent_tools.upstream._security import Tolerant, unknown_on_404
 
 REPORT_TTL_S = 300.0
 
