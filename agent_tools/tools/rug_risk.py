@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal, TypeVar
 
 from mcp.server.mcpserver.context import Context
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from agent_tools.domain.addresses import CHAINS, MAX_ADDRESS_LEN, MAX_CHAIN_LEN, Chain, normalize_chain
 from agent_tools.domain.addresses import validate_address as check_address
@@ -146,7 +146,7 @@ async def _ask(source: _Source, services: Services, chain: Chain, address: str) 
         return _Outcome(SourceStatus(name=source.name, status="no_data", detail=exc.message))
     except AgentToolsError as exc:  # NotConfigured and DeadlineExceeded included: the others may answer
         return _Outcome(SourceStatus(name=source.name, status="failed", detail=exc.message))
-    except ValueError:  # the reply parsed but its values are out of range (TokenFacts refused them)
+    except ValidationError:  # the reply parsed, but TokenFacts refused its values as out of range
         detail = f"{source.name} returned values outside their valid range"
         return _Outcome(SourceStatus(name=source.name, status="failed", detail=detail))
     if got.reading is None:
@@ -206,11 +206,8 @@ def _result(
 
     used = [o for o in outcomes if o.reading is not None and o.fetched is not None]
     stale = offline or any(o.fetched.stale for o in used if o.fetched)
-    warnings = [
-        f"{o.status.name}: {o.status.detail}"
-        for o in outcomes
-        if o.status.detail and o.status.status in ("ok", "no_data", "failed")
-    ]
+    # failures and missing data are in source_status and coverage; partial answers are worth a warning
+    warnings = [f"{o.status.name}: {o.status.detail}" for o in used if o.status.detail]
     summary = assessment.summary
     if offline:
         note = f"{_OFFLINE}: no live source was queried"

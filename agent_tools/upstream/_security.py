@@ -26,7 +26,7 @@ def unknown_on_404(display: str, meaning: str) -> ErrorHook:
 
     def hook(response: httpx.Response, _body: Any) -> AgentToolsError | Retryable | None:
         if response.status_code == 404:
-            return NotFound(f"{display}: {meaning}")
+            return NotFound(f"{display} {meaning}")
         return None
 
     return hook

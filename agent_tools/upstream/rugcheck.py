@@ -88,7 +88,7 @@ def spec(settings: Settings) -> ProviderSpec:
         display="RugCheck",
         base_url=settings.rugcheck_base_url,
         rate_per_min=settings.rate_per_min("rugcheck"),
-        error_hook=unknown_on_404("RugCheck", "this mint is unknown to RugCheck"),
+        error_hook=unknown_on_404("RugCheck", "does not know this mint"),
     )
 
 

@@ -122,8 +122,8 @@ async def test_mostly_missing_data_is_unknown_with_the_gaps_listed(svc: Services
         "dexscreener": "no_data",
         "rugcheck": "not_applicable",
     }
-    warnings = " | ".join(out["warnings"])
-    assert "still syncing (code 2)" in warnings and "no trading pair" in warnings
+    assert out["warnings"] == ["goplus: GoPlus data is still syncing (code 2): some checks may be missing"]
+    assert out["source_status"][1]["detail"] == "Honeypot.is found no trading pair to simulate for this token"
     assert out["summary"].startswith("Risk unknown")
 
 
@@ -176,7 +176,7 @@ async def test_mint_unknown_to_rugcheck_is_no_data_not_failure(svc: Services) ->
     out = await assess(svc, "solana", SOL_UNKNOWN)
     assert status(out)["rugcheck"] == "no_data" and out["coverage"]["sources_failed"] == []
     assert out["risk_level"] != "unknown"  # GoPlus still reported authorities and liquidity
-    assert any("unknown to RugCheck" in w for w in out["warnings"])
+    assert out["source_status"][3]["detail"] == "RugCheck does not know this mint"
 
 
 async def test_chain_without_honeypot_simulation_skips_it(svc: Services, sfake: SecurityFake) -> None:

@@ -235,7 +235,7 @@ async def test_rugcheck_404_means_unknown_mint() -> None:
     async with services(fake) as s:
         with deadline_scope(s.clock, 10), pytest.raises(NotFound) as caught:
             await s.provider(RugCheck).report("DEFaVzfL1pMbmPY6rdnpQWPSmDmMU3Ua2ezEivqTbvTc")
-    assert "unknown to RugCheck" in caught.value.message
+    assert caught.value.message == "RugCheck does not know this mint"
     assert fake.count("rugcheck") == 1
 
 
