@@ -134,8 +134,7 @@ SOURCES = (
 @dataclass(frozen=True, slots=True)
 class _Outcome:
     status: SourceStatus
-    reading: Reading | None = None
-    fetched: Fetched[object] | None = None
+    answer: tuple[Reading, Fetched[object]] | None = None  # set when the source's data is used
 
 
 async def _ask(source: _Source, services: Services, chain: Chain, address: str) -> _Outcome:
@@ -150,11 +149,8 @@ async def _ask(source: _Source, services: Services, chain: Chain, address: str) 
         detail = f"{source.name} returned values outside their valid range"
         return _Outcome(SourceStatus(name=source.name, status="failed", detail=detail))
     if got.reading is None:
-        return _Outcome(
-            SourceStatus(name=source.name, status="no_data", detail=got.note), fetched=got.fetched
-        )
-    status = SourceStatus(name=source.name, status="ok", detail=got.note)
-    return _Outcome(status, got.reading, got.fetched)
+        return _Outcome(SourceStatus(name=source.name, status="no_data", detail=got.note))
+    return _Outcome(SourceStatus(name=source.name, status="ok", detail=got.note), (got.reading, got.fetched))
 
 
 # --- the tool ---------------------------------------------------------------------------------------------
@@ -200,14 +196,14 @@ def _result(
 ) -> RugRiskResult:
     order = {s.name: i for i, s in enumerate(SOURCES)}
     outcomes.sort(key=lambda o: order[o.status.name])
-    readings = [o.reading for o in outcomes if o.reading is not None]
+    used = [(o.status, *o.answer) for o in outcomes if o.answer is not None]
+    readings = [reading for _, reading, _ in used]
     failed = [o.status.name for o in outcomes if o.status.status == "failed"]
     assessment = assess(chain, address, [r.facts for r in readings], failed, now)
 
-    used = [o for o in outcomes if o.reading is not None and o.fetched is not None]
-    stale = offline or any(o.fetched.stale for o in used if o.fetched)
+    stale = offline or any(fetched.stale for _, _, fetched in used)
     # failures and missing data are in source_status and coverage; partial answers are worth a warning
-    warnings = [f"{o.status.name}: {o.status.detail}" for o in used if o.status.detail]
+    warnings = [f"{status.name}: {status.detail}" for status, _, _ in used if status.detail]
     summary = assessment.summary
     if offline:
         note = f"{_OFFLINE}: no live source was queried"
@@ -218,15 +214,14 @@ def _result(
     flags = list(dict.fromkeys(flag for r in readings for flag in r.flags))
     if len(flags) > MAX_PROVIDER_FLAGS:
         flags = [*flags[: MAX_PROVIDER_FLAGS - 1], f"... and {len(flags) - MAX_PROVIDER_FLAGS + 1} more"]
-    as_of = min(
-        (datetime.fromtimestamp(o.fetched.fetched_at, tz=UTC) for o in used if o.fetched), default=now
-    )
+    as_of = min((datetime.fromtimestamp(fetched.fetched_at, tz=UTC) for _, _, fetched in used), default=now)
     return RugRiskResult.model_validate(
         assessment.model_dump()
         | {
             "summary": summary,
             "as_of": as_of,
-            "source": [o.status.name for o in used] + ([KNOWN_BAD_CHECK] if chain.family == "evm" else []),
+            "source": [status.name for status, _, _ in used]
+            + ([KNOWN_BAD_CHECK] if chain.family == "evm" else []),
             "stale": stale,
             "source_status": [o.status for o in outcomes],
             "provider_flags": flags,
@@ -241,8 +236,8 @@ known-malicious list.
 
 Use it before buying or recommending an unfamiliar token, or when a user asks whether a token is a scam.
 Input: `chain` (one of: {", ".join(c.name for c in CHAINS)};
-aliases such as eth, bnb, arb, sol or an EVM chain id work) and the token's contract `address` (EVM 0x + 40 hex, mixed case must pass the EIP-55 checksum;
-Solana base58 mint).
+aliases such as eth, bnb, arb, sol or an EVM chain id work) and the token's contract `address`
+(EVM 0x + 40 hex, mixed case must pass the EIP-55 checksum; Solana base58 mint).
 
 Sources, asked at once: GoPlus (contract/holder analysis), Honeypot.is (a simulated buy and sell; ethereum,
 bsc and base only), DexScreener (market data), RugCheck (Solana). A failing source is listed in
