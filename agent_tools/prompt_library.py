@@ -70,6 +70,15 @@ def _symbol(value: str) -> str:
     return parse_asset_query(value).text
 
 
+def _one_of(*choices: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if value.lower() not in choices:
+            raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+        return value.lower()
+
+    return check
+
+
 CHECKS: dict[str, Callable[[str], str]] = {
     "symbol": _symbol,
     "chain": lambda v: normalize_chain(v).name,
@@ -78,6 +87,9 @@ CHECKS: dict[str, Callable[[str], str]] = {
     "leverage": _finite_number,
     "position_usd": _finite_number,
     "margin_usd": _finite_number,
+    "stop_loss_price": _finite_number,
+    "trades_per_month": _finite_number,
+    "side": _one_of("long", "short"),
 }
 
 
