@@ -25,12 +25,15 @@ from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Generator, Hashable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import httpx
 from cachetools import TLRUCache
 from pydantic import TypeAdapter, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
+
+if TYPE_CHECKING:
+    from agent_tools.upstream._shared import SharedCache
 
 from agent_tools.errors import (
     AgentToolsError,
@@ -146,9 +149,12 @@ class ResponseCache:
     def get(self, key: Hashable) -> _Entry | None:
         return self._store.get(key)
 
-    def put(self, key: Hashable, value: Any, ttl: float, grace: float) -> _Entry:
+    def put(
+        self, key: Hashable, value: Any, ttl: float, grace: float, fetched_at: float | None = None
+    ) -> _Entry:
         now = self._clock.now()
-        entry = _Entry(value, self._clock.wall(), now + ttl, now + ttl + grace)
+        wall = self._clock.wall() if fetched_at is None else fetched_at
+        entry = _Entry(value, wall, now + ttl, now + ttl + grace)
         self._store[key] = entry
         return entry
 
@@ -280,8 +286,10 @@ class Pipeline:
         max_entries: int = 10_000,
         max_body_bytes: int = 5_000_000,
         transport: httpx.AsyncBaseTransport | None = None,
+        shared: SharedCache | None = None,
     ) -> None:
         self.clock = clock
+        self.shared = shared
         self.cache = ResponseCache(clock, max_entries)
         self.stats = Stats()
         self.max_body_bytes = max_body_bytes
@@ -296,7 +304,7 @@ class Pipeline:
     def limiter(self, spec: ProviderSpec) -> RateLimiter:
         limiter = self._limiters.get(spec.name)
         if limiter is None or limiter.limit != spec.rate_per_min:
-            limiter = self._limiters[spec.name] = RateLimiter(spec.rate_per_min, self.clock)
+            limiter = self._limiters[spec.name] = RateLimiter(spec.rate_per_min, self.clock, LIMIT_WINDOW_S)
         return limiter
 
     def client(self, spec: ProviderSpec) -> httpx.AsyncClient:
@@ -327,6 +335,7 @@ class Pipeline:
         ttl: float,
         grace: float,
         provider: str,
+        adapter: TypeAdapter[T],
     ) -> Fetched[T]:
         """Fresh cache hit, else one shared load; on failure an expired value if still kept."""
         entry = self.cache.get(key)
@@ -336,20 +345,127 @@ class Pipeline:
         self.stats.cache[(provider, "miss")] += 1
 
         async def load_and_store() -> _Entry:
-            return self.cache.put(key, await load(), ttl, grace)
+            if self.shared is None:
+                return self.cache.put(key, await load(), ttl, grace)
+
+            async def load_one(_: list[str]) -> dict[str, T]:
+                return {"": await load()}
+
+            got = await self.load_many_shared(
+                {"": key}, adapter, load_one, ttl=ttl, grace=grace, provider=provider
+            )
+            assert got[""] is not None
+            return got[""]
 
         try:
             fresh = await self._flights.do(key, load_and_store)
         except (UpstreamError, DeadlineExceeded):
-            old = self.cache.get(key)
+            old = await self.expired(key, adapter)
             if old is None:
                 raise
             self.stats.cache[(provider, "stale")] += 1
-            return Fetched(old.value, old.fetched_at, stale=True)
+            return Fetched(old[0], old[1], stale=True)
         return Fetched(fresh.value, fresh.fetched_at)
+
+    async def expired(self, key: Hashable, adapter: TypeAdapter[T]) -> tuple[T, float] | None:
+        """An expired value still in its grace period, from this process or from Redis."""
+        old = self.cache.get(key)
+        if old is not None:
+            return old.value, old.fetched_at
+        if self.shared is not None:
+            [got] = await self.shared.get_many([shared_key(key)])
+            if got is not None:
+                try:
+                    return adapter.validate_json(got.raw), got.fetched_at
+                except ValidationError:
+                    return None
+        return None
+
+    async def load_many_shared(
+        self,
+        keys: Mapping[str, Hashable],
+        adapter: TypeAdapter[T],
+        load: Callable[[list[str]], Awaitable[Mapping[str, T | None]]],
+        *,
+        ttl: float,
+        grace: float,
+        provider: str,
+    ) -> dict[str, _Entry | None]:
+        """Load items once across replicas: Redis values first, else lock and load, else wait.
+
+        Items another replica is loading are polled until its value lands or its lock
+        lapses (then we try to take over). Never waits past the call's deadline.
+        """
+        assert self.shared is not None
+        shared = self.shared
+        skeys = {item: shared_key(key) for item, key in keys.items()}
+        out: dict[str, _Entry | None] = {}
+        pending: list[str] = list(keys)
+        while pending:
+            wall = self.clock.wall()
+            for item, got in zip(pending, await shared.get_many([skeys[i] for i in pending]), strict=True):
+                if got is not None and wall < got.fresh_until:
+                    try:
+                        value = adapter.validate_json(got.raw)
+                    except ValidationError:
+                        continue
+                    out[item] = self.cache.put(
+                        keys[item], value, got.fresh_until - wall, grace, got.fetched_at
+                    )
+                    self.stats.cache[(provider, "shared_hit")] += 1
+            pending = [i for i in pending if i not in out]
+            if not pending:
+                break
+            left = remaining(self.clock)
+            locks = await shared.lock_many([skeys[i] + ":lock" for i in pending], min(left or 30.0, 30.0))
+            mine = pending if locks is None else [i for i, ok in zip(pending, locks, strict=True) if ok]
+            if mine:
+                try:
+                    values = await load(mine)
+                    writes: list[tuple[str, bytes, float, float, float]] = []
+                    for item in mine:
+                        value = values.get(item)
+                        out[item] = None if value is None else self.cache.put(keys[item], value, ttl, grace)
+                        if value is not None:
+                            fetched_at = self.clock.wall()
+                            writes.append((skeys[item], adapter.dump_json(value), fetched_at, ttl, grace))
+                    await shared.put_many(writes)
+                finally:
+                    if locks is not None:
+                        await shared.unlock_many([skeys[i] + ":lock" for i in mine])
+                pending = [i for i in pending if i not in mine]
+            if pending:  # another replica holds these locks: wait for its values
+                left = remaining(self.clock)
+                if left is not None and left <= SHARED_POLL_S:
+                    raise DeadlineExceeded(
+                        f"{provider}: waited for another replica's request until the deadline"
+                    )
+                await self.clock.sleep(SHARED_POLL_S)
+        return out
+
+    async def reserve(self, spec: ProviderSpec, budget: float | None) -> float:
+        """Book a send slot on the provider's limiter: shared by all replicas when Redis is up."""
+        if self.shared is not None:
+            booked = await self.shared.reserve(spec.name, spec.rate_per_min, LIMIT_WINDOW_S, budget)
+            if booked is not None:
+                ok, wait = booked
+                if not ok:
+                    raise _LimiterFull(wait)
+                return max(wait, 0.0)
+        return self.limiter(spec).reserve(budget)
 
 
 BATCH_WINDOW_S = 0.005
+SHARED_POLL_S = 0.02
+SHARED_PREFIX = "agent_tools:v1:"
+
+
+def shared_key(key: Hashable) -> str:
+    """A short, stable Redis key for a pipeline cache key (the same in every replica)."""
+    return SHARED_PREFIX + hashlib.sha1(repr(key).encode(), usedforsecurity=False).hexdigest()
+
+
+LIMIT_WINDOW_S = 60.0
 
 
 class Batcher(Generic[T]):
@@ -369,12 +485,14 @@ class Batcher(Generic[T]):
         provider: str,
         scope: Hashable,
         fetch: Callable[[list[str]], Awaitable[Fetched[Mapping[str, T]]]],
+        adapter: TypeAdapter[T],
         *,
         ttl: float,
         grace: float = 3600.0,
         max_batch: int = 250,
     ) -> None:
         self._p = pipeline
+        self._adapter = adapter
         self._provider = provider
         self._scope = scope
         self._fetch = fetch
@@ -421,11 +539,11 @@ class Batcher(Generic[T]):
             try:
                 found[item] = await asyncio.shield(future)
             except (UpstreamError, DeadlineExceeded):
-                old = cache.get(self._key(item))
+                old = await self._p.expired(self._key(item), self._adapter)
                 if old is None:
                     raise
                 stats.cache[(self._provider, "stale")] += 1
-                found[item] = Fetched(old.value, old.fetched_at, stale=True)
+                found[item] = Fetched(old[0], old[1], stale=True)
         return found
 
     def _flush(self) -> None:
@@ -439,6 +557,9 @@ class Batcher(Generic[T]):
             task.add_done_callback(self._running.discard)
 
     async def _run(self, chunk: dict[str, asyncio.Future[Fetched[T] | None]]) -> None:
+        if self._p.shared is not None:
+            await self._run_shared(chunk)
+            return
         try:
             fetched = await self._fetch(list(chunk))
         except BaseException as exc:
@@ -455,6 +576,32 @@ class Batcher(Generic[T]):
                     future.set_result(Fetched(value, fetched.fetched_at, fetched.stale))
                 else:
                     future.set_result(None)
+        finally:
+            for item in chunk:
+                self._inflight.pop(item, None)
+
+    async def _run_shared(self, chunk: dict[str, asyncio.Future[Fetched[T] | None]]) -> None:
+        async def load(items: list[str]) -> Mapping[str, T | None]:
+            fetched = await self._fetch(items)
+            return {item: fetched.value.get(item) for item in items}
+
+        try:
+            entries = await self._p.load_many_shared(
+                {item: self._key(item) for item in chunk},
+                self._adapter,
+                load,
+                ttl=self._ttl,
+                grace=self._grace,
+                provider=self._provider,
+            )
+        except Exception as exc:
+            for future in chunk.values():
+                if not future.done():
+                    future.set_exception(exc)
+        else:
+            for item, future in chunk.items():
+                entry = entries.get(item)
+                future.set_result(None if entry is None else Fetched(entry.value, entry.fetched_at))
         finally:
             for item in chunk:
                 self._inflight.pop(item, None)
@@ -496,6 +643,7 @@ class Upstream:
             ttl=ttl,
             grace=grace,
             provider=self.spec.name,
+            adapter=adapter,
         )
 
     async def post(
@@ -515,6 +663,7 @@ class Upstream:
             ttl=ttl,
             grace=grace,
             provider=self.spec.name,
+            adapter=adapter,
         )
 
     # -- one load: limiter, retries, HTTP, parse ------------------------------------------
@@ -583,7 +732,7 @@ class Upstream:
         if left is not None and left <= 0:
             raise DeadlineExceeded(f"no time left to call {spec.display} within the deadline")
         try:
-            wait = self._p.limiter(spec).reserve(left)
+            wait = await self._p.reserve(spec, left)
         except _LimiterFull as full:
             raise UpstreamRateLimited(
                 spec.name,
@@ -601,7 +750,7 @@ class Upstream:
         client = self._p.client(spec)
         request = client.build_request(
             method,
-            path.lstrip("/"),
+            path.lstrip("/") or spec.base_url,  # an empty path means the base URL itself (JSON-RPC)
             params={**params, **spec.auth_params} or None,
             json=body,
             headers=dict(spec.headers),

@@ -1,32 +1,174 @@
-"""Pieces shared by the token-security providers (GoPlus, Honeypot.is, DexScreener, RugCheck)."""
+"""Redis behind the pipeline, so replicas share one cache, one single-flight and one rate limit.
+
+With `AGENT_TOOLS_CACHE_URL=redis://...` every cached upstream value is also written to
+Redis (as JSON, never pickle) with its wall-clock freshness; a replica that misses
+locally reads it from there, and a replica about to call an upstream first takes a
+short lock, so N replicas make one request per key per TTL. Rate-limit slots are
+booked by a Lua script on Redis' own clock, so the limit holds for all replicas
+together.
+
+Redis is an optimisation, never a dependency of an answer: any Redis error marks the
+backend down for a few seconds (logged once), during which every method answers
+"not available" at once and the pipeline falls back to its in-process cache and
+limiter; the next call after that tries Redis again and logs the recovery.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
-import httpx
-from pydantic import BaseModel, ConfigDict
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
-from agent_tools.errors import AgentToolsError, NotFound
-from agent_tools.upstream._core import ErrorHook, Retryable
+from agent_tools.upstream._core import SHARED_PREFIX, Clock
+
+log = logging.getLogger("agent_tools.cache")
+R = TypeVar("R")
+
+RETRY_DOWN_S = 5.0
+
+_RESERVE = """
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local budget = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local n = redis.call('LLEN', KEYS[1])
+local slot = now
+if n >= limit then
+  local oldest = tonumber(redis.call('LINDEX', KEYS[1], n - limit))
+  if oldest + window > slot then slot = oldest + window end
+end
+if n > 0 then
+  local last = tonumber(redis.call('LINDEX', KEYS[1], -1))
+  if last > slot then slot = last end
+end
+local wait = slot - now
+if budget >= 0 and wait > budget then return {0, tostring(wait)} end
+redis.call('RPUSH', KEYS[1], tostring(slot))
+redis.call('LTRIM', KEYS[1], -limit, -1)
+redis.call('PEXPIRE', KEYS[1], math.ceil((wait + window) * 1000))
+return {1, tostring(wait)}
+"""
 
 
-class Tolerant(BaseModel):
-    """Base for upstream bodies: unknown keys are ignored and numbers are accepted where strings are
-    documented (these APIs mix `"1"` and `1`), so only a change to what we read counts as drift."""
+@dataclass(frozen=True)
+class SharedEntry:
+    raw: bytes  # the value as JSON
+    fetched_at: float  # unix seconds
+    fresh_until: float  # unix seconds
 
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+class SharedCache:
+    def __init__(self, url: str, clock: Clock) -> None:
+        self._redis: Redis = Redis.from_url(  # pyright: ignore[reportUnknownMemberType]
+            url, socket_timeout=0.5, socket_connect_timeout=0.5
+        )
+        self._clock = clock
+        self._down_until: float | None = None
+        self._reserve = self._redis.register_script(_RESERVE)
+
+    @property
+    def up(self) -> bool:
+        return self._down_until is None
+
+    async def _call(self, op: Callable[[], Awaitable[R]]) -> R | None:
+        """Run one Redis operation; None when Redis is (or just went) down."""
+        if self._down_until is not None and self._clock.now() < self._down_until:
+            return None
+        try:
+            result = await op()
+        except (RedisError, OSError) as exc:
+            if self._down_until is None:
+                log.warning(
+                    "redis unavailable, using the in-process cache and limiter",
+                    extra={"error": type(exc).__name__},
+                )
+            self._down_until = self._clock.now() + RETRY_DOWN_S
+            return None
+        if self._down_until is not None:
+            log.warning("redis is back; sharing cache and limits again")
+            self._down_until = None
+        return result
+
+    async def ping(self) -> bool:
+        return bool(await self._call(lambda: cast(Awaitable[Any], self._redis.ping())))  # pyright: ignore[reportUnknownMemberType]
+
+    async def get_many(self, keys: Sequence[str]) -> list[SharedEntry | None]:
+        if not keys:
+            return []
+        raw = await self._call(lambda: self._redis.mget(list(keys)))
+        return [None if r is None else _decode(r if isinstance(r, bytes) else r.encode()) for r in (raw or [None] * len(keys))]
+
+    async def put_many(self, items: Sequence[tuple[str, bytes, float, float, float]]) -> None:
+        """(key, json value, fetched_at, ttl, grace): kept in Redis for ttl + grace."""
+        if not items:
+            return
+
+        async def write() -> None:
+            pipe = self._redis.pipeline(transaction=False)
+            for key, raw, fetched_at, ttl, grace in items:
+                envelope = json.dumps({"f": fetched_at, "e": fetched_at + ttl}).encode() + b"\n" + raw
+                pipe.set(key, envelope, px=max(1, int((ttl + grace) * 1000)))
+            await pipe.execute()
+
+        await self._call(write)
+
+    async def lock_many(self, keys: Sequence[str], ttl_s: float) -> list[bool] | None:
+        """Try to become the one loader of each key; None when Redis is down (load them all)."""
+        if not keys:
+            return []
+
+        async def take() -> list[bool]:
+            pipe = self._redis.pipeline(transaction=False)
+            for key in keys:
+                pipe.set(key, b"1", nx=True, px=max(1, int(ttl_s * 1000)))
+            return [bool(r) for r in await pipe.execute()]
+
+        return await self._call(take)
+
+    async def unlock_many(self, keys: Sequence[str]) -> None:
+        if keys:
+            await self._call(lambda: self._redis.delete(*keys))
+
+    async def locked(self, keys: Sequence[str]) -> list[bool] | None:
+        if not keys:
+            return []
+
+        async def probe() -> list[bool]:
+            pipe = self._redis.pipeline(transaction=False)
+            for key in keys:
+                pipe.exists(key)
+            return [bool(r) for r in await pipe.execute()]
+
+        return await self._call(probe)
+
+    async def reserve(
+        self, name: str, limit: int, window: float, budget: float | None
+    ) -> tuple[bool, float] | None:
+        """Book a rate-limit slot for everyone: (booked, wait_s); None when Redis is down."""
+        key = f"{SHARED_PREFIX}limit:{name}"
+        args = [limit, window, -1 if budget is None else budget]
+        result = await self._call(lambda: cast(Awaitable[Any], self._reserve(keys=[key], args=args)))
+        if result is None:
+            return None
+        booked, wait = result
+        return bool(int(booked)), float(wait)
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
 
 
-def unknown_on_404(display: str, meaning: str) -> ErrorHook:
-    """An error hook for APIs whose 404 means "no data about this token", not a broken request.
-
-    The tool reports that source as having no data instead of as failed.
-    """
-
-    def hook(response: httpx.Response, _body: Any) -> AgentToolsError | Retryable | None:
-        if response.status_code == 404:
-            return NotFound(f"{display}: {meaning}")
+def _decode(raw: bytes) -> SharedEntry | None:
+    header, sep, value = raw.partition(b"\n")
+    if not sep:
         return None
-
-    return hook
+    try:
+        meta = json.loads(header)
+        return SharedEntry(value, float(meta["f"]), float(meta["e"]))
+    except (ValueError, KeyError, TypeError):
+        return None

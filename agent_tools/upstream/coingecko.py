@@ -45,6 +45,7 @@ PriceRow = dict[str, float | None]
 
 _COIN_LIST = TypeAdapter(list[CoinListItem])
 _PRICES = TypeAdapter(dict[str, PriceRow])
+_ROW = TypeAdapter(PriceRow)
 _SEARCH = TypeAdapter(SearchResult)
 
 
@@ -153,7 +154,7 @@ class CoinGecko:
         batcher = self._batchers.get(scope)
         if batcher is None:
             batcher = self._batchers[scope] = Batcher(
-                self._pipeline, "coingecko", (self._up.spec.base_url, *scope), fetch, ttl=PRICE_TTL_S
+                self._pipeline, "coingecko", (self._up.spec.base_url, *scope), fetch, _ROW, ttl=PRICE_TTL_S
             )
         return batcher
 

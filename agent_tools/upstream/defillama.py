@@ -28,6 +28,7 @@ class LlamaPrices(BaseModel):
 
 
 _PRICES = TypeAdapter(LlamaPrices)
+_COIN = TypeAdapter(LlamaCoin)
 
 
 def spec(settings: Settings) -> ProviderSpec:
@@ -47,6 +48,7 @@ class DefiLlama:
             "defillama",
             self._up.spec.base_url,
             self._fetch,
+            _COIN,
             ttl=PRICE_TTL_S,
             max_batch=KEYS_PER_REQUEST,
         )
