@@ -14,6 +14,7 @@ import httpx
 
 from agent_tools.settings import Settings
 from agent_tools.upstream._core import Clock, LoopClock, Pipeline
+from agent_tools.upstream._shared import SharedCache
 from agent_tools.upstream.binance import Binance
 from agent_tools.upstream.coingecko import CoinGecko
 from agent_tools.upstream.defillama import DefiLlama
@@ -36,11 +37,14 @@ class Services:
     ) -> None:
         self.settings = settings or Settings()
         self.clock = clock or LoopClock()
+        url = self.settings.cache_url
+        self.shared = SharedCache(url, self.clock) if url else None
         self.pipeline = Pipeline(
             self.clock,
             max_entries=self.settings.cache_max_entries,
             max_body_bytes=self.settings.max_body_bytes,
             transport=transport,
+            shared=self.shared,
         )
 
         self._providers: dict[type[Any], Any] = {}
@@ -64,8 +68,16 @@ class Services:
     def binance(self) -> Binance:
         return self.provider(Binance)
 
+    async def cache_status(self) -> str:
+        """`in-process`, `redis`, or `redis-degraded` (Redis unreachable; serving from memory)."""
+        if self.shared is None:
+            return "in-process"
+        return "redis" if await self.shared.ping() else "redis-degraded"
+
     async def aclose(self) -> None:
         await self.pipeline.aclose()
+        if self.shared is not None:
+            await self.shared.aclose()
 
     async def __aenter__(self) -> Services:
         return self

@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     solana_rpc_rate_per_min: int | None = Field(default=None, gt=0)
     tokenmetrics_rate_per_min: int | None = Field(default=None, gt=0)
 
-    cache_url: str | None = None
+    cache_url: str | None = Field(default=None, pattern=r"^(redis|rediss|unix)://")
     cache_max_entries: int = Field(default=10_000, gt=0)
     max_body_bytes: int = Field(default=5_000_000, gt=0)
     http_token: SecretStr | None = None

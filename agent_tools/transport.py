@@ -86,7 +86,8 @@ def http_app(services: Services) -> ASGIApp:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        return JSONResponse({"status": "ready", "cache": "in-process", "offline": services.settings.offline})
+        cache = await services.cache_status()
+        return JSONResponse({"status": "ready", "cache": cache, "offline": services.settings.offline})
 
     server.custom_route("/healthz", methods=["GET"])(healthz)
     server.custom_route("/readyz", methods=["GET"])(readyz)

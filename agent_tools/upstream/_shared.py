@@ -64,12 +64,13 @@ class SharedEntry:
 
 
 class SharedCache:
-    def __init__(self, url: str, clock: Clock) -> None:
+    def __init__(self, url: str, clock: Clock, retry_down_s: float = RETRY_DOWN_S) -> None:
         self._redis: Redis = Redis.from_url(  # pyright: ignore[reportUnknownMemberType]
             url, socket_timeout=0.5, socket_connect_timeout=0.5
         )
         self._clock = clock
         self._down_until: float | None = None
+        self._retry_down_s = retry_down_s
         self._reserve = self._redis.register_script(_RESERVE)
 
     @property
@@ -88,7 +89,7 @@ class SharedCache:
                     "redis unavailable, using the in-process cache and limiter",
                     extra={"error": type(exc).__name__},
                 )
-            self._down_until = self._clock.now() + RETRY_DOWN_S
+            self._down_until = self._clock.now() + self._retry_down_s
             return None
         if self._down_until is not None:
             log.warning("redis is back; sharing cache and limits again")
@@ -102,7 +103,10 @@ class SharedCache:
         if not keys:
             return []
         raw = await self._call(lambda: self._redis.mget(list(keys)))
-        return [None if r is None else _decode(r if isinstance(r, bytes) else r.encode()) for r in (raw or [None] * len(keys))]
+        return [
+            None if r is None else _decode(r if isinstance(r, bytes) else r.encode())
+            for r in (raw or [None] * len(keys))
+        ]
 
     async def put_many(self, items: Sequence[tuple[str, bytes, float, float, float]]) -> None:
         """(key, json value, fetched_at, ttl, grace): kept in Redis for ttl + grace."""
