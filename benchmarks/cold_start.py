@@ -1,0 +1,188 @@
+"""Cold start: spawn `python -m agent_tools serve` (stdio, offline) until its tools/list answer,
+vs a bare MCP server script doing the same.
+
+    python benchmarks/cold_start.py [--runs 15] [--profile]
+
+Each run spawns the server, writes initialize, notifications/initialized and tools/list to
+its stdin at once, and stops the clock when the tools/list response is read from stdout.
+The baseline is a bare `MCPServer` with one tool, written to a temp file at run time and
+started by the same interpreter, so the ratio isolates what our imports and set-up add to
+Python + the MCP SDK. Runs are interleaved (bare, ours, bare, ours, ...) after one
+discarded warm-up of each (bytecode and page cache); medians. Goal: <= 1.2x.
+With --profile (or when above the goal) it runs both under `python -X importtime` and
+prints the packages only our server imports, by self time, and our slowest modules.
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+GOAL = 1.2
+ROOT = Path(__file__).resolve().parent.parent  # servers start here, so `-m agent_tools` is this checkout
+
+BARE_SERVER = '''
+from mcp.server import MCPServer
+
+server = MCPServer(name="bare", log_level="WARNING")
+
+
+@server.tool()
+async def constant(symbols: list[str], vs_currency: str = "usd") -> dict[str, float]:
+    """A constant answer."""
+    return {"price": 1.0}
+
+
+server.run()
+'''
+
+MESSAGES = [
+    {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "cold-start-bench", "version": "0"},
+        },
+    },
+    {"jsonrpc": "2.0", "method": "notifications/initialized"},
+    {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}},
+]
+PAYLOAD = "".join(json.dumps(m) + "\n" for m in MESSAGES).encode()
+
+
+def server_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_TOOLS_")}
+    return env | {"AGENT_TOOLS_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+
+
+def time_to_tools(cmd: list[str], timeout: float = 60.0) -> tuple[float, int]:
+    """Seconds from spawn to the tools/list response, and how many tools it listed."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=server_env(),
+        cwd=ROOT,
+    )
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    try:
+        proc.stdin.write(PAYLOAD)
+        proc.stdin.flush()
+        deadline = start + timeout
+        while time.perf_counter() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"{cmd} exited before answering tools/list")
+            message = json.loads(line)
+            if message.get("id") == 2:
+                elapsed = time.perf_counter() - start
+                if "error" in message:
+                    raise RuntimeError(f"tools/list failed: {message['error']}")
+                return elapsed, len(message["result"]["tools"])
+        raise RuntimeError(f"{cmd} did not answer within {timeout} s")
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+
+
+IMPORTTIME = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)$")
+
+
+def import_profile(cmd: list[str]) -> dict[str, tuple[int, int, int]]:
+    """module -> (self us, cumulative us, depth) from one `python -X importtime` start-up."""
+    proc = subprocess.run(
+        [cmd[0], "-X", "importtime", *cmd[1:]],
+        input=PAYLOAD,
+        capture_output=True,
+        env=server_env(),
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    out: dict[str, tuple[int, int, int]] = {}
+    for line in proc.stderr.decode(errors="replace").splitlines():
+        match = IMPORTTIME.match(line)
+        if match:
+            self_us, cumulative, indent, name = match.groups()
+            out[name] = (int(self_us), int(cumulative), len(indent) // 2)
+    return out
+
+
+def report_imports(ours_cmd: list[str], bare_cmd: list[str], rounds: int = 3) -> None:
+    ours_runs = [import_profile(ours_cmd) for _ in range(rounds)]
+    bare_modules = set().union(*(import_profile(bare_cmd) for _ in range(rounds)))
+    modules = set().union(*ours_runs)
+
+    def median_of(name: str, index: int) -> float:
+        return statistics.median(run.get(name, (0, 0, 0))[index] for run in ours_runs)
+
+    extra = modules - bare_modules
+    by_package: dict[str, float] = defaultdict(float)
+    counts: dict[str, int] = defaultdict(int)
+    for name in extra:
+        by_package[name.split(".")[0]] += median_of(name, 0)
+        counts[name.split(".")[0]] += 1
+    total = sum(by_package.values())
+    print(
+        f"\nimports only our server makes: {len(extra)} modules, {total / 1e3:.0f} ms self time (median of {rounds})"
+    )
+    print("  top packages by self time (what lazy imports would save):")
+    for package, us in sorted(by_package.items(), key=lambda kv: -kv[1])[:15]:
+        print(f"    {package:<28}{us / 1e3:7.1f} ms  ({counts[package]} modules)")
+    ours = sorted((n for n in modules if n.startswith("agent_tools")), key=lambda n: -median_of(n, 1))
+    print("  agent_tools modules by cumulative import time (includes what they pull in):")
+    for name in ours[:15]:
+        print(f"    {name:<44}{median_of(name, 1) / 1e3:7.1f} ms")
+
+
+def main(runs: int, profile: bool) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        bare_path = Path(tmp) / "bare_server.py"
+        bare_path.write_text(BARE_SERVER)
+        ours_cmd = [sys.executable, "-m", "agent_tools", "serve"]
+        bare_cmd = [sys.executable, str(bare_path)]
+        _, tools = time_to_tools(ours_cmd)  # warm-ups, discarded
+        time_to_tools(bare_cmd)
+        ours_t: list[float] = []
+        bare_t: list[float] = []
+        for _ in range(runs):
+            bare_t.append(time_to_tools(bare_cmd)[0])
+            ours_t.append(time_to_tools(ours_cmd)[0])
+        ours_m, bare_m = statistics.median(ours_t), statistics.median(bare_t)
+        ratio = ours_m / bare_m
+        print(
+            f"bare MCP server:   {bare_m * 1e3:7.0f} ms to tools/list (median of {runs}; min {min(bare_t) * 1e3:.0f})"
+        )
+        print(
+            f"agent-tools serve: {ours_m * 1e3:7.0f} ms to tools/list ({tools} tools; min {min(ours_t) * 1e3:.0f})"
+        )
+        print(f"extra: {(ours_m - bare_m) * 1e3:.0f} ms")
+        if profile or ratio > GOAL:
+            report_imports(ours_cmd, bare_cmd)
+    print(f"ratio={ratio:.3f} ours_ms={ours_m * 1e3:.0f} bare_ms={bare_m * 1e3:.0f} (goal <= {GOAL})")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--profile", action="store_true", help="always print the import profile")
+    args = parser.parse_args()
+    main(args.runs, args.profile)
