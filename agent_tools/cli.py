@@ -8,25 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-import sys
 from typing import Annotated, Any, cast
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from agent_tools.observability import configure_logging
 from agent_tools.services import Services
+from agent_tools.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="agent-tools: crypto research MCP server")
-err = Console(stderr=True)
 
 
-def _configure_logging() -> None:
-    """Logs go to stderr only: stdout belongs to the stdio transport and to `call`'s JSON."""
-    logging.basicConfig(
-        stream=sys.stderr, level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+def _configure_logging(level: str | None) -> None:
+    """Logs go to stderr only: stdout belongs to the stdio transport and to `call`'s JSON.
+
+    `serve` logs at AGENT_TOOLS_LOG_LEVEL (default INFO: a line per tool call and upstream
+    request); one-shot commands only warn, so a person's terminal stays readable.
+    """
+    settings = Settings()
+    configure_logging(level or settings.log_level, settings.log_format)
 
 
 @app.command()
@@ -38,7 +40,7 @@ def serve(
     port: Annotated[int, typer.Option(help="HTTP port")] = 8000,
 ) -> None:
     """Run the MCP server."""
-    _configure_logging()
+    _configure_logging(None)
     from agent_tools.transport import run_http, run_stdio
 
     if transport == "stdio":
@@ -133,7 +135,7 @@ def call(
     pretty: Annotated[bool, typer.Option(help="Render tables instead of JSON")] = False,
 ) -> None:
     """Call one tool through the MCP path and print its result."""
-    _configure_logging()
+    _configure_logging("WARNING")
     arguments = dict(_parse_arg(a) for a in arg or [])
     ok, payload = asyncio.run(_call(tool, arguments))
     _emit(ok, payload, pretty)
@@ -146,7 +148,7 @@ def price(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
 ) -> None:
     """Prices for one or more assets (shortcut for `call get_price`)."""
-    _configure_logging()
+    _configure_logging("WARNING")
     ok, payload = asyncio.run(_call("get_price", {"symbols": symbols, "vs_currency": vs}))
     _emit(ok, payload, pretty=not json_out)
 

@@ -9,7 +9,9 @@ unexpected into a generic `INTERNAL` (logged with its traceback to stderr, never
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import time
 from typing import Any
 
 from mcp.server import MCPServer
@@ -20,6 +22,7 @@ from pydantic import ValidationError
 
 from agent_tools import __version__
 from agent_tools.errors import AgentToolsError, DeadlineExceeded, InternalError, InvalidArgument, NotFound
+from agent_tools.observability import tool_call_scope
 from agent_tools.prompt_library import mcp_prompts
 from agent_tools.resources import register_resources
 from agent_tools.services import Services
@@ -53,6 +56,31 @@ class AgentToolsServer(MCPServer[Any]):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
+        """One tool call: request id, deadline, envelope on failure, one log line and metrics."""
+        started = time.perf_counter()
+        outcome = "ok"
+        known = self._tool_manager.get_tool(name) is not None
+        with tool_call_scope():
+            try:
+                return await self._call_enveloped(name, arguments, context)
+            except ToolError as exc:
+                outcome = _error_code(str(exc))
+                raise
+            finally:
+                elapsed = time.perf_counter() - started
+                self.services.metrics.observe_call(name if known else "unknown", outcome, elapsed)
+                log.info(
+                    "tool call",
+                    extra={
+                        "tool": name if known else "unknown",
+                        "outcome": outcome,
+                        "duration_ms": round(elapsed * 1e3, 1),
+                    },
+                )
+
+    async def _call_enveloped(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None
+    ) -> CallToolResult | InputRequiredResult:
         budget = self.services.settings.deadline_s
         try:
             with deadline_scope(self.services.clock, budget):
@@ -78,6 +106,14 @@ class AgentToolsServer(MCPServer[Any]):
                     NotFound(f"unknown tool {name!r}", hint="list the tools with tools/list").to_json()
                 ) from None
             raise
+
+
+def _error_code(text: str) -> str:
+    """The envelope's code, for metrics and logs."""
+    try:
+        return str(json.loads(text[text.index("{") :])["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return "INTERNAL"
 
 
 def invalid_arguments(tool: str, error: ValidationError) -> InvalidArgument:

@@ -12,6 +12,7 @@ from typing import Any, Protocol, TypeVar, cast
 
 import httpx
 
+from agent_tools.observability import Metrics
 from agent_tools.settings import Settings
 from agent_tools.upstream._core import Clock, LoopClock, Pipeline
 from agent_tools.upstream._shared import SharedCache
@@ -46,6 +47,7 @@ class Services:
             transport=transport,
             shared=self.shared,
         )
+        self.metrics = Metrics(self.pipeline.stats)
 
         self._providers: dict[type[Any], Any] = {}
 

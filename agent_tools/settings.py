@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     )
 
     offline: bool = False
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
     deadline_s: float = Field(default=10.0, gt=0, le=300)
 
     coingecko_base_url: str | None = None

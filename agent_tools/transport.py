@@ -15,6 +15,7 @@ import logging
 from urllib.parse import urlsplit
 
 from mcp.server.transport_security import TransportSecuritySettings
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -89,6 +90,10 @@ def http_app(services: Services) -> ASGIApp:
         cache = await services.cache_status()
         return JSONResponse({"status": "ready", "cache": cache, "offline": services.settings.offline})
 
+    async def metrics(_: Request) -> Response:
+        return Response(services.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    server.custom_route("/metrics", methods=["GET"])(metrics)
     server.custom_route("/healthz", methods=["GET"])(healthz)
     server.custom_route("/readyz", methods=["GET"])(readyz)
     app: Starlette = server.streamable_http_app(

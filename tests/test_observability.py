@@ -1,0 +1,80 @@
+"""Structured logs (one JSON line per tool call and upstream request, with a request id) and metrics."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+from pydantic import SecretStr
+
+from agent_tools.observability import JsonFormatter, configure_logging
+from agent_tools.services import Services
+from tests.conftest import call, call_error, connect, make_settings
+from tests.fakes.upstream import FakeUpstream
+
+
+@pytest.fixture
+def json_logs() -> Iterator[io.StringIO]:
+    """Our loggers at INFO into a buffer, formatted as in production."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("agent_tools")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield buffer
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+
+
+def lines(buffer: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in buffer.getvalue().splitlines()]
+
+
+async def test_one_json_line_per_tool_call_and_upstream_request_sharing_a_request_id(
+    json_logs: io.StringIO, fake: FakeUpstream
+) -> None:
+    key = "CG-very-secret-key"
+    settings = make_settings(coingecko_api_key=SecretStr(key))
+    async with Services(settings, transport=fake.transport) as services, connect(services) as client:
+        await call(client, "get_price", symbols=["BTC"])
+        await call_error(client, "get_price", symbols=[])
+    records = lines(json_logs)
+    tool_lines = [r for r in records if r["msg"] == "tool call"]
+    upstream = [r for r in records if r["msg"] == "upstream request"]
+    assert [(r["tool"], r["outcome"]) for r in tool_lines] == [
+        ("get_price", "ok"),
+        ("get_price", "INVALID_ARGUMENT"),
+    ]
+    assert len(upstream) == 3  # coin list, simple price, DefiLlama
+    first_call = tool_lines[0]["request_id"]
+    assert first_call and all(r["request_id"] == first_call for r in upstream)
+    assert tool_lines[1]["request_id"] != first_call
+    assert {r["provider"] for r in upstream} == {"coingecko", "defillama"}
+    assert key not in json_logs.getvalue()
+
+
+async def test_metrics_count_tool_calls_and_upstream_requests(services: Services) -> None:
+    async with connect(services) as client:
+        await call(client, "get_price", symbols=["BTC"])
+        await call(client, "get_price", symbols=["BTC"])
+        await call_error(client, "no_such_tool")
+    text = services.metrics.render().decode()
+    assert 'agent_tools_tool_calls_total{outcome="ok",tool="get_price"} 2.0' in text
+    assert 'agent_tools_tool_calls_total{outcome="NOT_FOUND",tool="unknown"} 1.0' in text
+    assert 'agent_tools_upstream_requests_total{provider="coingecko",status="200"} 2.0' in text
+    assert 'agent_tools_cache_events_total{event="hit",provider="coingecko"}' in text
+    assert "agent_tools_tool_latency_seconds_bucket" in text
+
+
+def test_configure_logging_silences_url_logging_libraries() -> None:
+    configure_logging("INFO", "json")
+    assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
+    assert logging.getLogger("agent_tools").getEffectiveLevel() == logging.INFO
+    logging.getLogger().handlers[:] = []
