@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import httpx
 from cachetools import TLRUCache
+from opentelemetry import trace
 from pydantic import TypeAdapter, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
@@ -44,6 +45,7 @@ from agent_tools.errors import (
     UpstreamUnavailable,
 )
 
+_tracer = trace.get_tracer("agent_tools.upstream")  # a no-op unless an OpenTelemetry SDK is configured
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 log = logging.getLogger("agent_tools.upstream")
@@ -756,13 +758,15 @@ class Upstream:
             headers=dict(spec.headers),
             timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT_S, timeout)),
         )
+        attributes = {"provider": spec.name, "http.method": method, "path": path}
         try:
-            async with asyncio.timeout(timeout):  # the whole attempt, however the body trickles
-                response = await client.send(request, stream=True)
-                try:
-                    content = await self._read_capped(response, max_bytes)
-                finally:
-                    await response.aclose()
+            with _tracer.start_as_current_span(f"upstream {spec.name}", attributes=attributes):
+                async with asyncio.timeout(timeout):  # the whole attempt, however the body trickles
+                    response = await client.send(request, stream=True)
+                    try:
+                        content = await self._read_capped(response, max_bytes)
+                    finally:
+                        await response.aclose()
         except (httpx.TimeoutException, TimeoutError):
             stats.requests[(spec.name, "timeout")] += 1
             left = remaining(clock)
