@@ -471,7 +471,7 @@ class CallGenerator:
         kinds = _types(schema)
         if kinds & {"number", "integer"}:
             lo, hi = _bounds(schema)
-            edges = [lo, hi, 0, -0.0, -1, 5e-324, 1e-9, 1e308, -1e308, 2**53 + 1, 2**63, 2**64, -(2**63)]
+            edges = [lo, hi, 0, -0.0, -1, 5e-324, 1e-300, 1e-9, 1e300, 1e308, -1e308, 2**53 + 1, 2**63, 2**64]
             edges += [lo - 1e-9, hi + 1e-9, lo + 1, hi - 1, hi * 10]
             if "integer" in kinds:
                 edges += [int(lo), int(hi) if math.isfinite(hi) else 2**31, int(lo) - 1, 1.0, 2.5]

@@ -74,6 +74,7 @@ def summary(row: Row, structured: dict[str, Any]) -> str:
         return f"ok({row.provider}:{mine}{',stale' if structured['stale'] else ''})"
     source = structured.get("source")
     source = source if isinstance(source, str) else "+".join(source or [])
+    source = {"getRecentPrioritizationFees": "solana_rpc", "mempool.space": "mempool"}.get(source, source)
     return f"ok({source}{',stale' if structured.get('stale') else ''})"
 
 
@@ -158,16 +159,14 @@ async def main(deadline: float, jobs: int) -> int:
     elapsed = time.perf_counter() - started
 
     by_key = {(c.scenario, c.row.provider, c.fault): c for c in cells}
-    width = max(len(f"{c.outcome} [{c.requests}]") for c in cells) + 1
     for scenario in SCENARIOS:
+        text = {k: f"{c.outcome} [{c.requests}]" for k, c in by_key.items() if k[0] == scenario}
+        width = {f: max(len(f), *(len(t) for k, t in text.items() if k[2] == f)) + 2 for f in FAULTS}
         print(f"\n== {scenario} ==")
-        print(f"{'provider':<13}{'tool':<22}" + "".join(f"{name:<{width}}" for name in FAULTS))
+        print(f"{'provider':<13}{'tool':<22}" + "".join(f"{name:<{width[name]}}" for name in FAULTS))
         for row in ROWS:
-            line = f"{row.provider:<13}{row.tool:<22}"
-            for name in FAULTS:
-                cell = by_key[(scenario, row.provider, name)]
-                line += f"{f'{cell.outcome} [{cell.requests}]':<{width}}"
-            print(line)
+            cells_text = (f"{text[(scenario, row.provider, f)]:<{width[f]}}" for f in FAULTS)
+            print(f"{row.provider:<13}{row.tool:<22}" + "".join(cells_text).rstrip())
 
     internal = sum(c.outcome == "error:INTERNAL" for c in cells)
     crashes = [c for c in cells if c.outcome.startswith("EXCEPTION")]

@@ -1,6 +1,6 @@
 """Generated tool calls through the in-memory MCP client: outcomes by error code, 0 INTERNAL.
 
-    python benchmarks/fuzz_calls.py [--calls 10000] [--seed 1] [--concurrency 16] [--fault-rate 0.05]
+    python benchmarks/fuzz_calls.py [--calls 10000] [--seed 1] [--concurrency 16] [--fault-rate 0.2]
 
 Calls are generated (seeded) from every tool's inputSchema as published by tools/list:
 valid values (with domain pools of tickers, chains, addresses, exchanges so calls reach the
@@ -19,7 +19,7 @@ import asyncio
 import sys
 import time
 
-from _harness import clean_env, fuzz
+from _harness import clean_env, fuzz, shorten
 
 
 async def main(calls: int, seed: int, concurrency: int, fault_rate: float, deadline: float) -> int:
@@ -42,7 +42,7 @@ async def main(calls: int, seed: int, concurrency: int, fault_rate: float, deadl
     tools = sorted({tool for tool, _ in report.by_tool})
     for tool in tools:
         row = {code: n for (t, code), n in report.by_tool.items() if t == tool}
-        print(f"  {tool[:30]:<30} " + ", ".join(f"{c}={n}" for c, n in sorted(row.items())))
+        print(f"  {shorten(tool, 24):<32} " + ", ".join(f"{c}={n}" for c, n in sorted(row.items())))
     print("\nby generated input:")
     modes = sorted({mode for mode, _ in report.by_mode})
     for mode in modes:
@@ -65,7 +65,7 @@ if __name__ == "__main__":
     parser.add_argument("--calls", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--fault-rate", type=float, default=0.05)
+    parser.add_argument("--fault-rate", type=float, default=0.2)
     parser.add_argument("--deadline", type=float, default=2.0, help="per-call deadline (s)")
     args = parser.parse_args()
     sys.exit(asyncio.run(main(args.calls, args.seed, args.concurrency, args.fault_rate, args.deadline)))
