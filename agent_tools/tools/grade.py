@@ -16,13 +16,13 @@ from mcp.server.mcpserver.context import Context
 from pydantic import BaseModel, Field
 
 from agent_tools.domain import grades
-from agent_tools.domain.assets import Coin, CoinIndex, NameQuery, parse_asset_query
+from agent_tools.domain.assets import Coin, NameQuery, parse_asset_query
 from agent_tools.errors import AgentToolsError, InvalidArgument, NotConfigured, NotFound
 from agent_tools.services import Services
 from agent_tools.snapshot import price_snapshot
 from agent_tools.snapshot.history import history_for
+from agent_tools.tools._assets import coin_index, money, snapshot_coin
 from agent_tools.tools._registry import ToolSpec
-from agent_tools.upstream.coingecko import CoinListItem
 from agent_tools.upstream.coingecko_history import CoinGeckoHistory, MarketChart
 from agent_tools.upstream.tokenmetrics import Token, TokenMetrics
 
@@ -99,21 +99,9 @@ def _parse(symbol: str) -> NameQuery:
     return query
 
 
-_index_memo: dict[str, tuple[list[CoinListItem], CoinIndex]] = {}
-
-
-def _index(coins: list[CoinListItem]) -> CoinIndex:
-    """The coin list as an index, rebuilt only when the (hours-cached) list itself changes."""
-    memo = _index_memo.get("coins")
-    if memo is None or memo[0] is not coins:
-        memo = _index_memo["coins"] = (coins, CoinIndex(Coin(c.id, c.symbol, c.name) for c in coins))
-    return memo[1]
-
-
 def _from_snapshot(query: NameQuery) -> _Asset | None:
-    snap = price_snapshot()
-    asset = snap.by_id.get(query.text.lower()) or snap.by_symbol.get(query.text.upper())
-    return None if asset is None else _Asset(asset.id, asset.symbol, asset.name)
+    coin = snapshot_coin(query)
+    return None if coin is None else _Asset(coin.id, coin.symbol, coin.name)
 
 
 async def _resolve(services: Services, query: NameQuery, warnings: list[str]) -> _Asset:
@@ -126,7 +114,7 @@ async def _resolve(services: Services, query: NameQuery, warnings: list[str]) ->
             )
         return found
     try:
-        listed = await services.coingecko.coins_list()
+        index = await coin_index(services)
     except NotConfigured:
         raise
     except AgentToolsError as exc:
@@ -135,7 +123,7 @@ async def _resolve(services: Services, query: NameQuery, warnings: list[str]) ->
             raise
         warnings.append(f"CoinGecko coin list unavailable ({exc.message}); resolved {query.text} offline")
         return found
-    candidates = _index(listed.value).candidates(query)
+    candidates = index.value.candidates(query)
     if not candidates:
         raise NotFound(
             f"no asset found for {query.text!r}", hint="use search_assets to find the CoinGecko id"
@@ -160,19 +148,10 @@ async def _largest(services: Services, query: NameQuery, coins: list[Coin], warn
     ranked = sorted(coins, key=lambda c: -(caps[c.id] or -1.0))  # stable: exact id stays first on ties
     pick, others = ranked[0], ranked[1 : 1 + MAX_ALTERNATIVES]
     warnings.append(
-        f"{query.text} is ambiguous: picked {pick.id} ({pick.name}, mcap {_money(caps[pick.id])}); "
+        f"{query.text} is ambiguous: picked {pick.id} ({pick.name}, mcap {money(caps[pick.id])}); "
         f"also: {', '.join(f'{c.id} ({c.name})' for c in others)}. Pass a CoinGecko id to choose another."
     )
     return _Asset(pick.id, pick.symbol, pick.name)
-
-
-def _money(value: float | None) -> str:
-    if value is None:
-        return "unknown"
-    for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6)):
-        if value >= size:
-            return f"${value / size:.2f}{unit}"
-    return f"${value:,.0f}"
 
 
 # --- Token Metrics -------------------------------------------------------------------------------

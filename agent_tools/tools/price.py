@@ -26,9 +26,10 @@ from agent_tools.domain.assets import (
 from agent_tools.errors import AgentToolsError, InvalidArgument, NotConfigured, NotFound, UpstreamUnavailable
 from agent_tools.services import Services
 from agent_tools.snapshot import SnapshotAsset, price_snapshot
+from agent_tools.tools._assets import coin_index, money, snapshot_coin
 from agent_tools.tools._registry import ToolSpec
 from agent_tools.upstream._core import Fetched
-from agent_tools.upstream.coingecko import CoinListItem, PriceRow
+from agent_tools.upstream.coingecko import PriceRow
 from agent_tools.upstream.defillama import LlamaCoin
 
 T = TypeVar("T")
@@ -200,14 +201,9 @@ def _parse_all(symbols: Sequence[str]) -> list[NameQuery | ContractQuery]:
     return list(parsed.values())
 
 
-_index_memo: tuple[list[CoinListItem], CoinIndex] | None = None
-
-
 async def _coin_index(services: Services, failures: dict[str, str], warnings: list[str]) -> CoinIndex | None:
-    """The CoinGecko coin list as an index (rebuilt only when the list itself changes)."""
-    global _index_memo
     try:
-        fetched = await services.coingecko.coins_list()
+        fetched = await coin_index(services)
     except NotConfigured:
         raise
     except AgentToolsError as exc:
@@ -215,21 +211,14 @@ async def _coin_index(services: Services, failures: dict[str, str], warnings: li
         return None
     if fetched.stale:
         warnings.append("CoinGecko coin list is stale (served from cache after an upstream error)")
-    if _index_memo is None or _index_memo[0] is not fetched.value:
-        coins = (
-            Coin(c.id, c.symbol, c.name, {p: a for p, a in (c.platforms or {}).items() if a})
-            for c in fetched.value
-        )
-        _index_memo = (fetched.value, CoinIndex(coins))
-    return _index_memo[1]
+    return fetched.value
 
 
 def _candidates(query: NameQuery, index: CoinIndex | None) -> list[Coin]:
     if index is not None:
         return index.candidates(query)
-    snap = price_snapshot()  # CoinGecko unreachable: resolve well-known tickers offline
-    asset = snap.by_id.get(query.text.lower()) or snap.by_symbol.get(query.text.upper())
-    return [] if asset is None else [Coin(asset.id, asset.symbol, asset.name)]
+    coin = snapshot_coin(query)  # CoinGecko unreachable: resolve well-known tickers offline
+    return [] if coin is None else [coin]
 
 
 async def _guard(awaitable: Awaitable[T], source: str, failures: dict[str, str]) -> T | None:
@@ -319,11 +308,11 @@ def _quote_name(
         ]
         if quote.alternatives:
             others = ", ".join(
-                f"{a.asset_id} ({a.name}, mcap {_money(a.market_cap)})" for a in quote.alternatives
+                f"{a.asset_id} ({a.name}, mcap {money(a.market_cap)})" for a in quote.alternatives
             )
             warnings.append(
                 f"{query.text} is ambiguous: picked {coin.id} ({coin.name}, mcap "
-                f"{_money(row.value.get(f'{vs}_market_cap'))}), the largest by market cap; also: {others}. "
+                f"{money(row.value.get(f'{vs}_market_cap'))}), the largest by market cap; also: {others}. "
                 "Pass a CoinGecko id to choose another."
             )
         quote.cross_check = _llama_check(live, f"coingecko:{coin.id}", quote.price)
@@ -490,15 +479,6 @@ def _answer_from_snapshot(
     if not_found:
         warnings.append(f"not in the snapshot: {', '.join(not_found)}")
     return PriceResult(quotes=quotes, warnings=warnings, not_found=not_found)
-
-
-def _money(value: float | None) -> str:
-    if value is None:
-        return "unknown"
-    for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if abs(value) >= size:
-            return f"${value / size:.2f}{unit}"
-    return f"${value:,.2f}"
 
 
 # --- tool ----------------------------------------------------------------------------------------
