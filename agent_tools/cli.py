@@ -153,5 +153,48 @@ def price(
     _emit(ok, payload, pretty=not json_out)
 
 
+@app.command()
+def rug(
+    chain: Annotated[
+        str, typer.Argument(help="ethereum, bsc, base, arbitrum, polygon, solana, ... (or a chain id)")
+    ],
+    address: Annotated[str, typer.Argument(help="Token contract address or Solana mint")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")] = False,
+) -> None:
+    """Rug-pull risk of a token (shortcut for `call assess_rug_pull_risk`)."""
+    _configure_logging("WARNING")
+    ok, payload = asyncio.run(_call("assess_rug_pull_risk", {"chain": chain, "address": address}))
+    _emit(ok, payload, pretty=not json_out)
+
+
+@app.command()
+def grade(
+    symbol: Annotated[str, typer.Argument(help="Ticker or CoinGecko id")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")] = False,
+) -> None:
+    """Trader and investor grades with their factors (shortcut for `call get_grade`)."""
+    _configure_logging("WARNING")
+    ok, payload = asyncio.run(_call("get_grade", {"symbol": symbol}))
+    _emit(ok, payload, pretty=not json_out)
+
+
+@app.command()
+def fees(
+    notional_usd: Annotated[float, typer.Argument(help="Size of one trade in USD")],
+    trades_per_month: Annotated[int, typer.Option(help="Trades per month")] = 1,
+    maker_share: Annotated[float, typer.Option(help="Share of maker (limit) orders, 0-1")] = 0.0,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")] = False,
+) -> None:
+    """Trading fees per exchange, cheapest first (shortcut for `call estimate_trading_fees`)."""
+    _configure_logging("WARNING")
+    arguments = {
+        "notional_usd": notional_usd,
+        "trades_per_month": trades_per_month,
+        "maker_share": maker_share,
+    }
+    ok, payload = asyncio.run(_call("estimate_trading_fees", arguments))
+    _emit(ok, payload, pretty=not json_out)
+
+
 def main() -> None:
     app()
