@@ -149,8 +149,47 @@ def report_imports(ours_cmd: list[str], bare_cmd: list[str], rounds: int = 3) ->
         print(f"    {package:<28}{us / 1e3:7.1f} ms  ({counts[package]} modules)")
     ours = sorted((n for n in modules if n.startswith("agent_tools")), key=lambda n: -median_of(n, 1))
     print("  agent_tools modules by cumulative import time (includes what they pull in):")
-    for name in ours[:15]:
+    for name in ours[:12]:
         print(f"    {name:<44}{median_of(name, 1) / 1e3:7.1f} ms")
+    print("  agent_tools modules by self time (module body: pydantic models, data loading):")
+    for name in sorted(ours, key=lambda n: -median_of(n, 0))[:8]:
+        print(f"    {name:<44}{median_of(name, 0) / 1e3:7.1f} ms")
+
+
+PHASES = """
+import json, time
+t0 = time.perf_counter()
+import mcp.server
+t1 = time.perf_counter()
+import agent_tools.cli, agent_tools.transport
+t2 = time.perf_counter()
+from agent_tools.server import build_server
+from agent_tools.services import Services
+build_server(Services())
+t3 = time.perf_counter()
+print(json.dumps({"mcp SDK import": t1 - t0, "agent_tools.cli + transport import": t2 - t1,
+                  "build_server (tool modules, schemas, prompts)": t3 - t2}))
+"""
+
+
+def report_phases(rounds: int = 3) -> None:
+    """Where our start-up goes after the interpreter is up (medians of fresh processes)."""
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", PHASES],
+                capture_output=True,
+                env=server_env(),
+                cwd=ROOT,
+                timeout=120,
+                check=True,
+            ).stdout
+        )
+        for _ in range(rounds)
+    ]
+    print(f"\nstart-up phases (median of {rounds} fresh processes):")
+    for phase in runs[0]:
+        print(f"  {phase:<48}{statistics.median(r[phase] for r in runs) * 1e3:7.0f} ms")
 
 
 def main(runs: int, profile: bool) -> None:
@@ -176,6 +215,7 @@ def main(runs: int, profile: bool) -> None:
         )
         print(f"extra: {(ours_m - bare_m) * 1e3:.0f} ms")
         if profile or ratio > GOAL:
+            report_phases()
             report_imports(ours_cmd, bare_cmd)
     print(f"ratio={ratio:.3f} ours_ms={ours_m * 1e3:.0f} bare_ms={bare_m * 1e3:.0f} (goal <= {GOAL})")
 
