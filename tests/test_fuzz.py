@@ -56,9 +56,6 @@ KNOWN_FINDINGS = [
 ]
 
 
-@pytest.mark.xfail(
-    reason="found by benchmarks/fuzz_calls.py; open until assess_leverage is fixed", strict=False
-)
 @pytest.mark.parametrize("arguments", KNOWN_FINDINGS)
 async def test_fuzz_findings_answer_or_refuse_cleanly(arguments: dict[str, object]) -> None:
     async with Services(make_settings(offline=True)) as services, connect(services) as client:

@@ -20,6 +20,8 @@ from agent_tools.services import Services
 from agent_tools.tools._registry import ToolSpec
 
 MAX_USD = 1e12
+MIN_PRICE = 1e-12  # below any traded price; smaller values only make the arithmetic overflow
+MIN_USD = 0.01  # one cent: smaller positions are not tradable and underflow the margin maths
 MAX_PRICE = 1e12
 
 
@@ -43,25 +45,27 @@ def _summary(a: LeverageAssessment) -> str:
 
 async def assess_leverage(
     services: Services,
-    entry_price: Annotated[float, Field(gt=0, le=MAX_PRICE, description="Entry price of the asset.")],
+    entry_price: Annotated[float, Field(ge=MIN_PRICE, le=MAX_PRICE, description="Entry price of the asset.")],
     leverage: Annotated[
         float, Field(ge=MIN_LEVERAGE, le=MAX_LEVERAGE, description="Leverage multiple, e.g. 10 for 10x.")
     ],
     side: Annotated[Side, Field(description="long (profits when the price rises) or short.")],
     position_usd: Annotated[
         float | None,
-        Field(gt=0, le=MAX_USD, description="Position size (notional) in USD. Give this or margin_usd."),
+        Field(
+            ge=MIN_USD, le=MAX_USD, description="Position size (notional) in USD. Give this or margin_usd."
+        ),
     ] = None,
     margin_usd: Annotated[
         float | None,
-        Field(gt=0, le=MAX_USD, description="Collateral posted in USD. Give this or position_usd."),
+        Field(ge=MIN_USD, le=MAX_USD, description="Collateral posted in USD. Give this or position_usd."),
     ] = None,
     maintenance_margin_rate: Annotated[
         float,
         Field(ge=0, lt=1, description="Maintenance margin as a fraction of notional (0.005 = 0.5 %)."),
     ] = DEFAULT_MAINTENANCE_MARGIN_RATE,
     stop_loss_price: Annotated[
-        float | None, Field(gt=0, le=MAX_PRICE, description="Optional stop-loss price.")
+        float | None, Field(ge=MIN_PRICE, le=MAX_PRICE, description="Optional stop-loss price.")
     ] = None,
 ) -> LeverageResult:
     try:
