@@ -40,7 +40,11 @@ class Settings(BaseSettings):
     """Every knob of the server. Unknown `AGENT_TOOLS_*` variables are ignored."""
 
     model_config = SettingsConfigDict(
-        env_prefix="AGENT_TOOLS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="AGENT_TOOLS_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,  # AGENT_TOOLS_X_API_KEY="" in a client config means "no key", not an empty key
+        extra="ignore",
     )
 
     offline: bool = False

@@ -55,3 +55,25 @@ async def test_prompts_are_served_over_mcp(services: Services) -> None:
         result = await client.get_prompt("security_checklist", {"chain": "base", "address": USDC.lower()})
     text = result.messages[0].content.text  # type: ignore[union-attr]
     assert "assess_rug_pull_risk" in text and "`base`" in text
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments"),
+    [
+        ("leverage_check", {"entry_price": "100", "leverage": "10", "side": "sideways"}),
+        ("leverage_check", {"entry_price": "nan", "leverage": "10", "side": "long"}),
+        ("research_token", {"symbol": "not a ticker!"}),
+        ("fee_optimization", {"monthly_volume_usd": "inf"}),
+    ],
+)
+def test_bad_arguments_of_the_other_prompts_are_refused(name: str, arguments: dict[str, str]) -> None:
+    [prompt] = [p for p in load_prompt_files() if p.name == name]
+    with pytest.raises(ValueError):
+        render(prompt, arguments)
+
+
+def test_empty_key_in_the_environment_means_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import make_settings
+
+    monkeypatch.setenv("AGENT_TOOLS_COINGECKO_API_KEY", "")
+    assert make_settings().coingecko_api_key is None
