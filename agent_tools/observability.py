@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import itertools
 import json
 import logging
 import os
 import sys
-import uuid
 from collections.abc import Generator, Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -35,6 +35,8 @@ from prometheus_client.registry import Collector
 from agent_tools.upstream._core import Stats
 
 request_id: ContextVar[str | None] = ContextVar("agent_tools_request_id", default=None)
+_ID_PREFIX = os.urandom(4).hex() + "-"  # unique per process, so replicas' ids never collide
+_ID_COUNTER = itertools.count(1)
 tracer = trace.get_tracer("agent_tools")
 
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
@@ -97,7 +99,7 @@ def _configure_tracing() -> None:
 @contextlib.contextmanager
 def tool_call_scope() -> Generator[str]:
     """A fresh request id for one tool call, on every log line the call causes."""
-    rid = uuid.uuid4().hex[:12]
+    rid = f"{_ID_PREFIX}{next(_ID_COUNTER):x}"
     token = request_id.set(rid)
     try:
         yield rid
@@ -155,10 +157,17 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_PipelineCollector(stats))
+        self._children: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
 
     def observe_call(self, tool: str, outcome: str, seconds: float) -> None:
-        self.tool_calls.labels(tool, outcome).inc()
-        self.tool_latency.labels(tool).observe(seconds)
+        children = self._children.get((tool, outcome))
+        if children is None:  # labels() takes a lock and builds a key: do it once per (tool, outcome)
+            children = self._children[(tool, outcome)] = (
+                self.tool_calls.labels(tool, outcome),
+                self.tool_latency.labels(tool),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -164,19 +164,42 @@ class ResponseCache:
         return len(self._store)
 
 
+JOIN_GRACE_S = 0.05
+
+
+async def wait_within_deadline(clock: Clock, future: asyncio.Future[T]) -> T:
+    """Wait for a load another call started (and whose deadline may be later than ours).
+
+    Shielded, so giving up does not cancel the load for the others; bounded by this call's
+    own deadline, so joining someone else's slow request never makes us wait past ours.
+    """
+    left = remaining(clock)
+    if left is None or future.done():
+        return await asyncio.shield(future)
+    try:
+        # a little past our deadline, so that when the load shares it, the load's own error wins
+        async with asyncio.timeout(max(left, 0.0) + JOIN_GRACE_S):
+            return await asyncio.shield(future)
+    except TimeoutError:
+        raise DeadlineExceeded("waited for a shared upstream request until the deadline") from None
+
+
 class SingleFlight:
     """Concurrent identical misses share one in-flight load."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
         self._inflight: dict[Hashable, asyncio.Future[Any]] = {}
 
     async def do(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
         future = self._inflight.get(key)
-        if future is None:
-            future = asyncio.ensure_future(load())
-            self._inflight[key] = future
-            future.add_done_callback(_retrieve)
-            future.add_done_callback(lambda done: self._settle(key, done))
+        if future is not None:  # joining a load another call started, under its deadline
+            joined: T = await wait_within_deadline(self._clock, future)
+            return joined
+        future = asyncio.ensure_future(load())
+        self._inflight[key] = future
+        future.add_done_callback(_retrieve)
+        future.add_done_callback(lambda done: self._settle(key, done))
         # shield: one caller giving up must not cancel the load the others wait for
         result: T = await asyncio.shield(future)
         return result
@@ -295,7 +318,7 @@ class Pipeline:
         self.cache = ResponseCache(clock, max_entries)
         self.stats = Stats()
         self.max_body_bytes = max_body_bytes
-        self._flights = SingleFlight()
+        self._flights = SingleFlight(clock)
         self._transport = transport
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._limiters: dict[str, RateLimiter] = {}
@@ -539,7 +562,7 @@ class Batcher(Generic[T]):
             waiting[item] = future
         for item, future in waiting.items():
             try:
-                found[item] = await asyncio.shield(future)
+                found[item] = await wait_within_deadline(self._p.clock, future)
             except (UpstreamError, DeadlineExceeded):
                 old = await self._p.expired(self._key(item), self._adapter)
                 if old is None:

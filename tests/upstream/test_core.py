@@ -306,3 +306,25 @@ async def test_secrets_never_appear_in_errors() -> None:
     with pytest.raises(UpstreamBadResponse) as caught:
         await get(pipeline, spec)
     assert seen and "SECRET" not in str(caught.value.envelope())
+
+
+async def test_joining_a_slower_callers_load_never_waits_past_our_own_deadline() -> None:
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(5)
+        return httpx.Response(200, json={"value": 3})
+
+    pipeline, _, spec = setup(slow)
+    upstream = pipeline.upstream(spec)
+
+    async def fetch(deadline: float) -> Any:
+        with deadline_scope(pipeline.clock, deadline):
+            return await upstream.get("/x", None, ADAPTER, ttl=60)
+
+    loop = asyncio.get_running_loop()
+    leader = asyncio.ensure_future(fetch(100.0))
+    await asyncio.sleep(1)
+    start = loop.time()
+    with pytest.raises(DeadlineExceeded):
+        await fetch(2.0)  # joins the leader's in-flight request
+    assert loop.time() - start <= 2.1
+    assert (await leader).value.value == 3  # giving up did not cancel the shared load
