@@ -148,3 +148,29 @@ def test_cli_price_shortcut_renders_a_table() -> None:
         check=True,
     )
     assert "bitcoin" in out.stdout and "snapshot" in out.stdout
+
+
+def test_cli_answers_live_from_loopback_upstreams_with_provenance() -> None:
+    """The real CLI, base URLs pointed at a loopback server speaking the providers' paths and shapes."""
+    from tests.fakes.loopback import by_prefix, serve
+    from tests.fakes.upstream import FakeUpstream, Fault
+
+    fake = FakeUpstream()
+    hosts = {"/cg": "api.coingecko.com", "/llama": "coins.llama.fi", "/binance": "api.binance.com"}
+    with serve(fake.handle, by_prefix(hosts)) as base:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_TOOLS_")} | {
+            "AGENT_TOOLS_COINGECKO_BASE_URL": f"{base}/cg/api/v3",
+            "AGENT_TOOLS_DEFILLAMA_BASE_URL": f"{base}/llama",
+            "AGENT_TOOLS_BINANCE_BASE_URL": f"{base}/binance",
+        }
+        args = [sys.executable, "-m", "agent_tools", "call", "get_price", "--arg", 'symbols=["BTC","SOL"]']
+        live = json.loads(
+            subprocess.run(args, env=env, capture_output=True, text=True, timeout=60, check=True).stdout
+        )
+        fake.fail_always("coingecko", Fault("status", 503))
+        fallback = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60, check=True)
+    btc, sol = live["quotes"]
+    assert (btc["source"], btc["as_of"], btc["stale"]) == ("coingecko", "2026-05-28T20:26:40Z", False)
+    assert btc["cross_check"]["source"] == "defillama" and sol["asset_id"] == "solana"
+    assert any("SOL is ambiguous" in w for w in live["warnings"])
+    assert {q["source"] for q in json.loads(fallback.stdout)["quotes"]} == {"defillama"}

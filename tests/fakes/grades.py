@@ -15,18 +15,15 @@ paths under /v2 go to Token Metrics, the rest to CoinGecko.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import math
 import random
-import threading
-from collections.abc import Iterator
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 
+from tests.fakes.loopback import serve
 from tests.fakes.upstream import NOW, FakeUpstream
 
 TM_HOST = "api.tokenmetrics.com"
@@ -170,33 +167,9 @@ def _grade_row(path: str, token_id: int, day: date, shift: float) -> dict[str, A
     return row | {"TRADING_SIGNAL": signal if shift == 0.0 else 0, "TM_TRADER_GRADE": trader + shift}
 
 
-@contextlib.contextmanager
-def loopback(fake: GradeFake) -> Iterator[str]:
+def loopback(fake: GradeFake) -> contextlib.AbstractContextManager[str]:
     """Serve `fake` on 127.0.0.1; yields the base URL (add /v2 or /api/v3)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            host = TM_HOST if self.path.startswith("/v2/") else "api.coingecko.com"
-            headers = {k.lower(): v for k, v in self.headers.items() if k.lower() != "host"}
-            request = httpx.Request("GET", f"https://{host}{self.path}", headers=headers)
-            response = asyncio.run(fake.handle(request))
-            self.send_response(response.status_code)
-            for key, value in response.headers.items():
-                if key.lower() not in ("content-length", "transfer-encoding"):
-                    self.send_header(key, value)
-            self.send_header("content-length", str(len(response.content)))
-            self.end_headers()
-            self.wfile.write(response.content)
-
-        def log_message(self, format: str, *args: Any) -> None:  # quiet
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    return serve(
+        fake.handle,
+        lambda path: f"https://{TM_HOST if path.startswith('/v2/') else 'api.coingecko.com'}{path}",
+    )
