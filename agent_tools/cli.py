@@ -11,8 +11,6 @@ import json
 from typing import Annotated, Any, cast
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from agent_tools.observability import configure_logging
 from agent_tools.services import Services
@@ -90,6 +88,9 @@ def _emit(ok: bool, payload: Any, pretty: bool) -> None:
 
 def _render(payload: Any) -> None:
     """Each list of records as a table of its simple columns; other fields as `key: value` lines."""
+    from rich.console import Console  # here, not at import: `serve` starts faster without rich
+    from rich.table import Table
+
     console = Console(width=max(Console().width, 140))
     if not isinstance(payload, dict):
         console.print(payload)

@@ -8,17 +8,28 @@ pointed at the demo host) surfaces as a clear tool error, not a crash at start-u
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import httpx
 
 from agent_tools.observability import Metrics
 from agent_tools.settings import Settings
 from agent_tools.upstream._core import Clock, LoopClock, Pipeline
-from agent_tools.upstream._shared import SharedCache
 from agent_tools.upstream.binance import Binance
 from agent_tools.upstream.coingecko import CoinGecko
 from agent_tools.upstream.defillama import DefiLlama
+
+if TYPE_CHECKING:
+    from agent_tools.upstream._shared import SharedCache
+
+
+def _shared_cache(url: str | None, clock: Clock) -> SharedCache | None:
+    """Redis only when configured (importing redis costs start-up time for everyone else)."""
+    if not url:
+        return None
+    from agent_tools.upstream._shared import SharedCache
+
+    return SharedCache(url, clock)
 
 
 class _Provider(Protocol):
@@ -38,8 +49,7 @@ class Services:
     ) -> None:
         self.settings = settings or Settings()
         self.clock = clock or LoopClock()
-        url = self.settings.cache_url
-        self.shared = SharedCache(url, self.clock) if url else None
+        self.shared = _shared_cache(self.settings.cache_url, self.clock)
         self.pipeline = Pipeline(
             self.clock,
             max_entries=self.settings.cache_max_entries,

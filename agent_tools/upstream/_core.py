@@ -632,6 +632,15 @@ class Batcher(Generic[T]):
                 self._inflight.pop(item, None)
 
 
+def _where(error: ValidationError) -> str:
+    """Where a body failed validation, cheaply: listing a huge body's errors can take seconds."""
+    count = error.error_count()
+    if count > 20:
+        return f"{count} fields wrong"
+    places = sorted({".".join(str(p) for p in e["loc"]) or "<root>" for e in error.errors(include_url=False)})
+    return "at " + ", ".join(places[:5])
+
+
 def _retrieve(future: asyncio.Future[Any]) -> None:
     """Mark a shared future's exception as seen: its waiters already received it."""
     if not future.cancelled():
@@ -742,10 +751,9 @@ class Upstream:
         try:
             return adapter.validate_python(raw)
         except ValidationError as exc:
-            where = sorted({".".join(str(p) for p in err["loc"]) or "<root>" for err in exc.errors()})[:5]
             raise UpstreamBadResponse(
                 self.spec.name,
-                f"{self.spec.display} returned an unexpected response shape (at {', '.join(where)})",
+                f"{self.spec.display} returned an unexpected response shape ({_where(exc)})",
                 hint="the provider may have changed its API; try again later or report it",
             ) from None
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict, FailFast, TypeAdapter
 
 from agent_tools.errors import AgentToolsError, UpstreamRateLimited, UpstreamUnavailable
 from agent_tools.settings import Settings
@@ -20,7 +20,7 @@ class TickerPrice(BaseModel):
     price: float  # Binance sends a decimal string; pydantic parses it
 
 
-_TICKERS = TypeAdapter(list[TickerPrice])
+_TICKERS = TypeAdapter(Annotated[list[TickerPrice], FailFast()])
 
 
 def _error_hook(response: httpx.Response, _body: Any) -> AgentToolsError | Retryable | None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import httpx
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict, FailFast, TypeAdapter
 
 from agent_tools.errors import AgentToolsError, NotConfigured, UpstreamRateLimited
 from agent_tools.settings import Settings
@@ -43,7 +43,7 @@ class SearchResult(BaseModel):
 PriceRow = dict[str, float | None]
 """`{usd, usd_market_cap, usd_24h_vol, usd_24h_change, last_updated_at}`; absent = unknown."""
 
-_COIN_LIST = TypeAdapter(list[CoinListItem])
+_COIN_LIST = TypeAdapter(Annotated[list[CoinListItem], FailFast()])  # a garbage 40 MB list fails at once
 _PRICES = TypeAdapter(dict[str, PriceRow])
 _ROW = TypeAdapter(PriceRow)
 _SEARCH = TypeAdapter(SearchResult)

@@ -145,3 +145,15 @@ async def test_persistent_outage_is_upstream_unavailable(provider: str) -> None:
         with deadline_scope(s.clock, 10), pytest.raises(UpstreamUnavailable):
             await call()
     assert fake.count(provider) == 4
+
+
+async def test_a_huge_garbage_coin_list_is_refused_as_bad_response() -> None:
+    """8 MB of strings passes the coin list's size cap; validation must fail fast, not list 2M errors."""
+    fake = FakeUpstream()
+    fake.fail("coingecko", Fault("huge"))
+    async with Services(make_settings(), transport=fake.transport) as s:
+        with (
+            deadline_scope(s.clock, 10),
+            pytest.raises(UpstreamBadResponse, match="unexpected response shape"),
+        ):
+            await s.coingecko.coins_list()
