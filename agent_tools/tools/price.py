@@ -88,10 +88,6 @@ VS_CURRENCIES = frozenset(
 )
 
 
-# Results are built with model_construct from already-typed values: the SDK validates the
-# returned model against the published output schema once, at the boundary.
-
-
 class Alternative(BaseModel):
     asset_id: str
     name: str
@@ -189,7 +185,7 @@ async def fetch_prices(services: Services, symbols: Sequence[str], vs_currency: 
         )
     if not_found:
         warnings.append(f"not found: {', '.join(not_found)} (try search_assets)")
-    return PriceResult.model_construct(quotes=quotes, warnings=warnings, not_found=not_found)
+    return PriceResult(quotes=quotes, warnings=warnings, not_found=not_found)
 
 
 def _parse_all(symbols: Sequence[str]) -> list[NameQuery | ContractQuery]:
@@ -307,9 +303,7 @@ def _quote_name(
         coin, row = priced[0]
         quote = _from_coingecko(query.text, coin.id, coin.symbol, coin.name, row, vs)
         quote.alternatives = [
-            Alternative.model_construct(
-                asset_id=c.id, name=c.name, market_cap=r.value.get(f"{vs}_market_cap")
-            )
+            Alternative(asset_id=c.id, name=c.name, market_cap=r.value.get(f"{vs}_market_cap"))
             for c, r in priced[1 : 1 + MAX_ALTERNATIVES]
         ]
         if quote.alternatives:
@@ -338,7 +332,7 @@ def _quote_name(
                 warnings.append(f"{query.text}: Binance {symbol}USDT priced without market-cap ranking")
             coin = coins[0] if coins else None
             warnings.append(f"{query.text}: Binance quotes USDT, taken as USD")
-            return Quote.model_construct(
+            return Quote(
                 query=query.text,
                 asset_id=coin.id if coin else None,
                 symbol=symbol,
@@ -375,7 +369,7 @@ def _from_coingecko(
 ) -> Quote:
     price = row.value.get(vs)
     assert price is not None
-    return Quote.model_construct(
+    return Quote(
         query=query,
         asset_id=asset_id,
         symbol=symbol.upper() if symbol else None,
@@ -395,7 +389,7 @@ def _from_llama(
     query: str, asset_id: str, symbol: str | None, name: str | None, found: Fetched[LlamaCoin]
 ) -> Quote:
     coin = found.value
-    return Quote.model_construct(
+    return Quote(
         query=query,
         asset_id=asset_id,
         symbol=(symbol or coin.symbol or "").upper() or None,
@@ -422,9 +416,7 @@ def _binance_check(live: _Live, symbol: str, price: float) -> CrossCheck | None:
 
 
 def _check(source: str, other: float, price: float) -> CrossCheck:
-    return CrossCheck.model_construct(
-        source=source, price=other, diff_pct=round((other - price) / price * 100, 4)
-    )
+    return CrossCheck(source=source, price=other, diff_pct=round((other - price) / price * 100, 4))
 
 
 def _cross_check_warning(quote: Quote, warnings: list[str]) -> None:
@@ -448,7 +440,7 @@ def _snapshot_quote(query: NameQuery | ContractQuery) -> Quote | None:
 
 
 def _from_snapshot_asset(query: str, asset: SnapshotAsset) -> Quote:
-    return Quote.model_construct(
+    return Quote(
         query=query,
         asset_id=asset.id,
         symbol=asset.symbol,
@@ -486,7 +478,7 @@ def _answer_from_snapshot(
     warnings.append(f"{reason}: prices are from the bundled snapshot (as old as {oldest}), not live")
     if not_found:
         warnings.append(f"not in the snapshot: {', '.join(not_found)}")
-    return PriceResult.model_construct(quotes=quotes, warnings=warnings, not_found=not_found)
+    return PriceResult(quotes=quotes, warnings=warnings, not_found=not_found)
 
 
 # --- tool ----------------------------------------------------------------------------------------
