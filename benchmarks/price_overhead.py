@@ -2,10 +2,11 @@
 
     python benchmarks/price_overhead.py [--calls 2000] [--rounds 5]
 
-The bare server's tool returns a constant: the very answer get_price gave on a warm-up
-call, as the same pydantic model, so both sides pay the same MCP, serialisation and
-client-side schema validation costs and the ratio isolates what our server adds
-(deadline, error mapping, argument checks, cache lookups, quote building). Both run in
+The bare server's tool has get_price's signature and returns a constant: the very answer
+get_price gave on a warm-up call, as the same pydantic model. So both sides pay the same
+MCP, argument-validation, serialisation and client-side schema-validation costs, and the
+ratio isolates what our server adds (deadline, error mapping, metrics, log line, cache
+lookups, ticker resolution, quote building). Both run in
 this process, interleaved round by round, so machine noise hits both alike.
 Prints per-call medians and the ratio (goal: <= 1.15x).
 """
@@ -14,6 +15,7 @@ import argparse
 import asyncio
 import statistics
 import time
+import typing
 
 from _fake import FakeUpstream
 from mcp import Client
@@ -22,16 +24,20 @@ from mcp.server import MCPServer
 from agent_tools.server import build_server
 from agent_tools.services import Services
 from agent_tools.settings import Settings
-from agent_tools.tools.price import PriceResult
+from agent_tools.tools.price import PriceResult, get_price
 
 
 def bare_server(answer: PriceResult) -> MCPServer:
+    """A plain MCPServer whose tool has get_price's exact signature (same input schema and
+    bounds, so the same argument validation on both sides) and returns a constant."""
     server = MCPServer(name="bare", log_level="WARNING")
 
-    @server.tool()
     async def constant(symbols: list[str], vs_currency: str = "usd") -> PriceResult:
         return answer
 
+    hints = typing.get_type_hints(get_price, include_extras=True)
+    constant.__annotations__ = {k: v for k, v in hints.items() if k != "services"}
+    server.tool()(constant)
     return server
 
 
