@@ -8,7 +8,6 @@ unexpected into a generic `INTERNAL` (logged with its traceback to stderr, never
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -21,7 +20,7 @@ from mcp.types import CallToolResult, InputRequiredResult
 from pydantic import ValidationError
 
 from agent_tools import __version__
-from agent_tools.errors import AgentToolsError, DeadlineExceeded, InternalError, InvalidArgument, NotFound
+from agent_tools.errors import AgentToolsError, InternalError, InvalidArgument, NotFound
 from agent_tools.observability import tool_call_scope
 from agent_tools.prompt_library import mcp_prompts
 from agent_tools.resources import register_resources
@@ -81,15 +80,10 @@ class AgentToolsServer(MCPServer[Any]):
     async def _call_enveloped(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None
     ) -> CallToolResult | InputRequiredResult:
-        budget = self.services.settings.deadline_s
         try:
-            with deadline_scope(self.services.clock, budget):
-                async with asyncio.timeout(budget + 1.0):  # backstop for anything that ignores the deadline
-                    return await super().call_tool(name, arguments, context)
-        except TimeoutError:
-            raise ToolError(
-                DeadlineExceeded(f"{name} did not finish within {budget:g} s").to_json()
-            ) from None
+            # every wait of the call (limiter, backoff, requests, joined loads) is bounded by this deadline
+            with deadline_scope(self.services.clock, self.services.settings.deadline_s):
+                return await super().call_tool(name, arguments, context)
         except UnexpectedToolError as exc:
             cause = exc.__cause__
             if isinstance(cause, AgentToolsError):
