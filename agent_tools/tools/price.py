@@ -301,29 +301,26 @@ def _quote_name(
     if priced:
         priced.sort(key=lambda pair: -(pair[1].value.get(f"{vs}_market_cap") or -1.0))
         coin, row = priced[0]
-        quote = _from_coingecko(query.text, coin.id, coin.symbol, coin.name, row, vs)
-        quote.alternatives = [
+        alternatives = [
             Alternative(asset_id=c.id, name=c.name, market_cap=r.value.get(f"{vs}_market_cap"))
             for c, r in priced[1 : 1 + MAX_ALTERNATIVES]
         ]
-        if quote.alternatives:
-            others = ", ".join(
-                f"{a.asset_id} ({a.name}, mcap {money(a.market_cap)})" for a in quote.alternatives
-            )
+        check = _llama_check(live, f"coingecko:{coin.id}", row.value.get(vs) or 0.0)
+        quote = _from_coingecko(query.text, coin.id, coin.symbol, coin.name, row, vs, check, alternatives)
+        if alternatives:
+            others = ", ".join(f"{a.asset_id} ({a.name}, mcap {money(a.market_cap)})" for a in alternatives)
             warnings.append(
                 f"{query.text} is ambiguous: picked {coin.id} ({coin.name}, mcap "
                 f"{money(row.value.get(f'{vs}_market_cap'))}), the largest by market cap; also: {others}. "
                 "Pass a CoinGecko id to choose another."
             )
-        quote.cross_check = _llama_check(live, f"coingecko:{coin.id}", quote.price)
         return quote
 
     for coin in coins:
         found = (live.llama or {}).get(f"coingecko:{coin.id}")
         if found is not None:
-            quote = _from_llama(query.text, coin.id, coin.symbol, coin.name, found)
-            quote.cross_check = _binance_check(live, coin.symbol, quote.price)
-            return quote
+            check = _binance_check(live, coin.symbol, found.value.price)
+            return _from_llama(query.text, coin.id, coin.symbol, coin.name, found, check)
     if live.binance is not None:
         symbol = (coins[0].symbol if coins else query.text).upper()
         price = live.binance.value.get(f"{symbol}USDT")
@@ -356,16 +353,22 @@ def _quote_contract(query: ContractQuery, index: CoinIndex | None, vs: str, live
     row = (live.cg_tokens or {}).get(COINGECKO_PLATFORM[query.chain], {}).get(query.address.lower())
     if row is not None and row.value.get(vs) is not None:
         symbol = coin.symbol if coin else (llama.value.symbol if llama else None)
-        quote = _from_coingecko(query.text, asset_id, symbol, coin.name if coin else None, row, vs)
-        quote.cross_check = _llama_check(live, _llama_key(query), quote.price)
-        return quote
+        check = _llama_check(live, _llama_key(query), row.value.get(vs) or 0.0)
+        return _from_coingecko(query.text, asset_id, symbol, coin.name if coin else None, row, vs, check)
     if llama is not None:
         return _from_llama(query.text, asset_id, llama.value.symbol, coin.name if coin else None, llama)
     return None
 
 
 def _from_coingecko(
-    query: str, asset_id: str, symbol: str | None, name: str | None, row: Fetched[PriceRow], vs: str
+    query: str,
+    asset_id: str,
+    symbol: str | None,
+    name: str | None,
+    row: Fetched[PriceRow],
+    vs: str,
+    cross_check: CrossCheck | None = None,
+    alternatives: list[Alternative] | None = None,
 ) -> Quote:
     price = row.value.get(vs)
     assert price is not None
@@ -382,11 +385,18 @@ def _from_coingecko(
         source="coingecko",
         as_of=_ts(row.value.get("last_updated_at"), row.fetched_at),
         stale=row.stale,
+        cross_check=cross_check,
+        alternatives=alternatives or [],
     )
 
 
 def _from_llama(
-    query: str, asset_id: str, symbol: str | None, name: str | None, found: Fetched[LlamaCoin]
+    query: str,
+    asset_id: str,
+    symbol: str | None,
+    name: str | None,
+    found: Fetched[LlamaCoin],
+    cross_check: CrossCheck | None = None,
 ) -> Quote:
     coin = found.value
     return Quote(
@@ -402,6 +412,7 @@ def _from_llama(
         source="defillama",
         as_of=_ts(coin.timestamp, found.fetched_at),
         stale=found.stale,
+        cross_check=cross_check,
     )
 
 

@@ -149,7 +149,10 @@ class ResponseCache:
         self._clock = clock
 
     def get(self, key: Hashable) -> _Entry | None:
-        return self._store.get(key)
+        try:  # one lookup (TLRUCache.get checks membership first, then looks up again)
+            return self._store[key]
+        except KeyError:
+            return None
 
     def put(
         self, key: Hashable, value: Any, ttl: float, grace: float, fetched_at: float | None = None
