@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Annotated, Any, cast
 
 import httpx
-from pydantic import BaseModel, ConfigDict, FailFast, TypeAdapter
+from pydantic import BaseModel, ConfigDict, FailFast, StrictFloat, StrictInt, TypeAdapter
 
 from agent_tools.errors import AgentToolsError, NotConfigured, UpstreamRateLimited
 from agent_tools.settings import Settings
@@ -40,8 +40,10 @@ class SearchResult(BaseModel):
     coins: list[SearchCoin]
 
 
-PriceRow = dict[str, float | None]
-"""`{usd, usd_market_cap, usd_24h_vol, usd_24h_change, last_updated_at}`; absent = unknown."""
+PriceRow = dict[str, StrictFloat | StrictInt | None]
+"""`{usd, usd_market_cap, usd_24h_vol, usd_24h_change, last_updated_at}`; absent = unknown.
+
+Strict numbers: a drifted body (strings, booleans, nested objects) is a bad response, not "no price"."""
 
 _COIN_LIST = TypeAdapter(Annotated[list[CoinListItem], FailFast()])  # a garbage 40 MB list fails at once
 _PRICES = TypeAdapter(dict[str, PriceRow])

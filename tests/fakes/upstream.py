@@ -17,6 +17,8 @@ from urllib.parse import unquote
 
 import httpx
 
+from agent_tools.errors import UpstreamBadResponse
+
 HOSTS = {
     "api.coingecko.com": "coingecko",
     "pro-api.coingecko.com": "coingecko",
@@ -34,6 +36,20 @@ class Fault:
     status: int = 500
     headers: dict[str, str] = field(default_factory=dict[str, str])
     body: Any = None
+
+
+FAULT_MATRIX: dict[str, tuple[Fault, type[Exception] | None]] = {
+    # name -> (fault, the error it must end in; None = retried until the provider answers)
+    "429+retry-after": (Fault("status", 429, headers={"retry-after": "1"}), None),
+    "500": (Fault("status", 500), None),
+    "503": (Fault("status", 503), None),
+    "timeout": (Fault("timeout"), None),
+    "malformed": (Fault("malformed"), UpstreamBadResponse),
+    "drift-list": (Fault("drift", body=[{"unexpected": True}]), UpstreamBadResponse),
+    "drift-object": (Fault("drift", body={"data": {"moved": True}}), UpstreamBadResponse),
+    "huge": (Fault("huge"), UpstreamBadResponse),
+}
+"""The fault matrix every provider's tests run: each fault once, then the provider answers."""
 
 
 def coin(

@@ -31,7 +31,7 @@ from tests.fakes.chain import (
     SOLANA_FEES,
     FakeChain,
 )
-from tests.fakes.upstream import Fault
+from tests.fakes.upstream import FAULT_MATRIX, Fault
 
 pytestmark = pytest.mark.looptime
 
@@ -226,16 +226,7 @@ async def test_etherscan_other_notok_is_a_bad_response() -> None:
 
 # --- fault matrix ---------------------------------------------------------------------------------
 
-FAULTS = {
-    "429+retry-after": (Fault("status", 429, headers={"retry-after": "1"}), None),
-    "500": (Fault("status", 500), None),
-    "503": (Fault("status", 503), None),
-    "timeout": (Fault("timeout"), None),
-    "malformed": (Fault("malformed"), UpstreamBadResponse),
-    "drift": (Fault("drift", body=[{"unexpected": True}]), UpstreamBadResponse),
-    "drift-object": (Fault("drift"), UpstreamBadResponse),
-    "huge": (Fault("huge"), UpstreamBadResponse),
-}
+FAULTS = FAULT_MATRIX
 PROVIDERS = ["mempool", "etherscan", "evm_rpc_ethereum", "solana_rpc"]
 
 

@@ -17,7 +17,7 @@ from agent_tools.upstream.coingecko_history import CoinGeckoHistory
 from agent_tools.upstream.tokenmetrics import TokenMetrics
 from tests.conftest import make_settings
 from tests.fakes.grades import RECORDED_TRADER_GRADES, TM_HOST, TM_KEY, GradeFake
-from tests.fakes.upstream import Fault
+from tests.fakes.upstream import FAULT_MATRIX, Fault
 
 pytestmark = pytest.mark.looptime
 
@@ -156,15 +156,7 @@ async def test_market_chart_asks_pro_plans_for_the_whole_history() -> None:
     assert len(chart.prices) == len(chart.market_caps) == len(chart.total_volumes) == 4000
 
 
-FAULTS = {
-    "429+retry-after": (Fault("status", 429, headers={"retry-after": "1"}), None),
-    "500": (Fault("status", 500), None),
-    "503": (Fault("status", 503), None),
-    "timeout": (Fault("timeout"), None),
-    "malformed": (Fault("malformed"), UpstreamBadResponse),
-    "drift": (Fault("drift", body={"data": {"moved": True}}), UpstreamBadResponse),
-    "huge": (Fault("huge"), UpstreamBadResponse),
-}
+FAULTS = FAULT_MATRIX
 
 
 def _call(s: Services, provider: str) -> Callable[[], Awaitable[object]]:

@@ -14,7 +14,7 @@ from agent_tools.errors import (
 from agent_tools.services import Services
 from agent_tools.upstream._core import deadline_scope
 from tests.conftest import make_settings
-from tests.fakes.upstream import FakeUpstream, Fault
+from tests.fakes.upstream import FAULT_MATRIX, FakeUpstream, Fault
 
 pytestmark = pytest.mark.looptime
 
@@ -96,15 +96,7 @@ async def test_defillama_omits_unknown_coins() -> None:
     assert fake.count("defillama") == 1
 
 
-FAULTS = {
-    "429+retry-after": (Fault("status", 429, headers={"retry-after": "1"}), None),
-    "500": (Fault("status", 500), None),
-    "503": (Fault("status", 503), None),
-    "timeout": (Fault("timeout"), None),
-    "malformed": (Fault("malformed"), UpstreamBadResponse),
-    "drift": (Fault("drift", body=[{"unexpected": True}]), UpstreamBadResponse),
-    "huge": (Fault("huge"), UpstreamBadResponse),
-}
+FAULTS = FAULT_MATRIX
 
 
 @pytest.mark.parametrize("provider", ["coingecko", "defillama", "binance"])

@@ -28,7 +28,7 @@ from tests.fakes.security import (
     WETH,
     SecurityFake,
 )
-from tests.fakes.upstream import Fault
+from tests.fakes.upstream import FAULT_MATRIX, Fault
 
 pytestmark = pytest.mark.looptime
 
@@ -241,16 +241,7 @@ async def test_rugcheck_404_means_unknown_mint() -> None:
 
 # --- fault matrix -------------------------------------------------------------------------------------------
 
-FAULTS = {
-    "429+retry-after": (Fault("status", 429, headers={"retry-after": "1"}), None),
-    "500": (Fault("status", 500), None),
-    "503": (Fault("status", 503), None),
-    "timeout": (Fault("timeout"), None),
-    "malformed": (Fault("malformed"), UpstreamBadResponse),
-    "drift": (Fault("drift", body=[{"unexpected": True}]), UpstreamBadResponse),
-    "drift-object": (Fault("drift", body={"data": {"moved": True}}), UpstreamBadResponse),
-    "huge": (Fault("huge"), UpstreamBadResponse),
-}
+FAULTS = FAULT_MATRIX
 PROVIDERS = ["goplus", "honeypot", "dexscreener", "rugcheck"]
 
 
