@@ -139,18 +139,6 @@ class SharedCache:
         if keys:
             await self._call(lambda: self._redis.delete(*keys))
 
-    async def locked(self, keys: Sequence[str]) -> list[bool] | None:
-        if not keys:
-            return []
-
-        async def probe() -> list[bool]:
-            pipe = self._redis.pipeline(transaction=False)
-            for key in keys:
-                pipe.exists(key)
-            return [bool(r) for r in await pipe.execute()]
-
-        return await self._call(probe)
-
     async def reserve(
         self, name: str, limit: int, window: float, budget: float | None
     ) -> tuple[bool, float] | None:

@@ -26,21 +26,9 @@ from agent_tools.domain.network_fees import (
     resolve_tx_size,
     solana_fee_estimate,
 )
+from tests.fakes.chain import FEE_HISTORY_RECORDED
 
-# upstream-apis.md §6.2, requested with two reward percentiles
-FEE_HISTORY_EXAMPLE: dict[str, object] = {
-    "oldestBlock": "0x130b1e6",
-    "reward": [
-        ["0x5041e1e", "0xdd221b80"],
-        ["0x5041e1e", "0xb8346df0"],
-        ["0x55d4a80", "0xb2d05e00"],
-        ["0x4dd9818", "0x3b9aca00"],
-    ],
-    "baseFeePerGas": ["0x52d80a82c", "0x50f43f659", "0x50012de8d", "0x4e30357d6", "0x57efff9e7"],
-    "gasUsedRatio": [0.40875283333333334, 0.45308523333333334, 0.4091907, 0.9987537],
-    "baseFeePerBlobGas": ["0x1", "0x1", "0x1", "0x1", "0x1"],
-    "blobGasUsedRatio": [0.5, 1, 0.6666666666666666, 1],
-}
+FEE_HISTORY_EXAMPLE = FEE_HISTORY_RECORDED  # upstream-apis.md §6.2, requested with two reward percentiles
 
 # Same shape, requested with [10, 50, 90]: 2 blocks, base fees 20, 20, then 25 gwei next.
 FEE_HISTORY_3: dict[str, object] = {
