@@ -2,21 +2,44 @@
 
 `call` and the shortcuts go through an in-process MCP client connected to the same
 server an agent talks to, so the shell sees exactly what an agent sees.
+
+`serve` is what MCP clients spawn and then wait for, so start-up time matters here
+(benchmarks/cold_start.py): this module imports only the standard library, each command
+imports what it needs when it runs, and the cyclic garbage collector is paused while the
+process builds its long-lived objects (see `main`).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import gc
 import json
-from typing import Annotated, Any, cast
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, cast
 
-import typer
 
-from agent_tools.observability import configure_logging
-from agent_tools.services import Services
-from agent_tools.settings import Settings
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run one command; exit 1 when a tool answered with an error, 2 on a usage error.
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="agent-tools: crypto research MCP server")
+    Start-up allocates several hundred thousand objects that live as long as the process
+    (the MCP SDK, pydantic models, tool schemas), and every collection during that phase
+    walks the growing heap and frees next to nothing: about 15 % of `serve`'s start-up.
+    So the collector stays off until the server is built; `serve` then freezes what
+    exists (later collections skip it) and turns it back on before the first request.
+    One-shot commands exit within seconds and keep it off; reference counting still
+    frees every acyclic object.
+    """
+    gc.disable()
+    args = _parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], None] = args.run
+    run(args)
+
+
+def _resume_gc() -> None:
+    gc.freeze()
+    gc.enable()
 
 
 def _configure_logging(level: str | None) -> None:
@@ -25,34 +48,115 @@ def _configure_logging(level: str | None) -> None:
     `serve` logs at AGENT_TOOLS_LOG_LEVEL (default INFO: a line per tool call and upstream
     request); one-shot commands only warn, so a person's terminal stays readable.
     """
+    from agent_tools.observability import configure_logging
+    from agent_tools.settings import Settings
+
     settings = Settings()
     configure_logging(level or settings.log_level, settings.log_format)
 
 
-@app.command()
-def serve(
-    transport: Annotated[
-        str, typer.Option(help="stdio (default) or http (streamable HTTP at /mcp)")
-    ] = "stdio",
-    host: Annotated[str, typer.Option(help="HTTP bind address")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="HTTP port")] = 8000,
-) -> None:
-    """Run the MCP server."""
+def _serve(args: argparse.Namespace) -> None:
     _configure_logging(None)
     from agent_tools.transport import run_http, run_stdio
 
-    if transport == "stdio":
-        asyncio.run(run_stdio())
-    elif transport == "http":
-        asyncio.run(run_http(host, port))
+    if args.transport == "stdio":
+        asyncio.run(run_stdio(on_ready=_resume_gc))
     else:
-        raise typer.BadParameter("transport must be 'stdio' or 'http'")
+        asyncio.run(run_http(args.host, args.port, on_ready=_resume_gc))
+
+
+def _call(args: argparse.Namespace) -> None:
+    arguments = dict(_parse_arg(a) for a in args.arg)
+    _run_tool(args.tool, arguments, pretty=args.pretty)
+
+
+def _price(args: argparse.Namespace) -> None:
+    _run_tool("get_price", {"symbols": args.symbols, "vs_currency": args.vs}, pretty=not args.json)
+
+
+def _rug(args: argparse.Namespace) -> None:
+    _run_tool("assess_rug_pull_risk", {"chain": args.chain, "address": args.address}, pretty=not args.json)
+
+
+def _grade(args: argparse.Namespace) -> None:
+    _run_tool("get_grade", {"symbol": args.symbol}, pretty=not args.json)
+
+
+def _fees(args: argparse.Namespace) -> None:
+    arguments = {
+        "notional_usd": args.notional_usd,
+        "trades_per_month": args.trades_per_month,
+        "maker_share": args.maker_share,
+    }
+    _run_tool("estimate_trading_fees", arguments, pretty=not args.json)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agent-tools", description="agent-tools: crypto research MCP server"
+    )
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="Run the MCP server.", description="Run the MCP server.")
+    serve.add_argument(
+        "--transport",
+        choices=["stdio", "http"],
+        default="stdio",
+        help="stdio (default) or http (streamable HTTP at /mcp)",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="HTTP port (default: 8000)")
+    serve.set_defaults(run=_serve)
+
+    call = commands.add_parser("call", help="Call one tool through the MCP path and print its result.")
+    call.add_argument("tool", help="Tool name, e.g. get_price")
+    call.add_argument(
+        "--arg",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a tool argument; VALUE is parsed as JSON when it can be (repeatable)",
+    )
+    call.add_argument("--pretty", action="store_true", help="Render tables instead of JSON")
+    call.set_defaults(run=_call)
+
+    price = commands.add_parser(
+        "price", help="Prices for one or more assets (shortcut for `call get_price`)."
+    )
+    price.add_argument("symbols", nargs="+", help="Tickers, CoinGecko ids or chain:0xaddress")
+    price.add_argument("--vs", default="usd", help="Quote currency (default: usd)")
+    price.set_defaults(run=_price)
+
+    rug = commands.add_parser(
+        "rug", help="Rug-pull risk of a token (shortcut for `call assess_rug_pull_risk`)."
+    )
+    rug.add_argument("chain", help="ethereum, bsc, base, arbitrum, polygon, solana, ... (or a chain id)")
+    rug.add_argument("address", help="Token contract address or Solana mint")
+    rug.set_defaults(run=_rug)
+
+    grade = commands.add_parser(
+        "grade", help="Trader and investor grades with their factors (shortcut for `call get_grade`)."
+    )
+    grade.add_argument("symbol", help="Ticker or CoinGecko id")
+    grade.set_defaults(run=_grade)
+
+    fees = commands.add_parser(
+        "fees", help="Trading fees per exchange, cheapest first (shortcut for `call estimate_trading_fees`)."
+    )
+    fees.add_argument("notional_usd", type=float, help="Size of one trade in USD")
+    fees.add_argument("--trades-per-month", type=int, default=1, help="Trades per month (default: 1)")
+    fees.add_argument("--maker-share", type=float, default=0.0, help="Share of maker (limit) orders, 0-1")
+    fees.set_defaults(run=_fees)
+
+    for shortcut in (price, rug, grade, fees):
+        shortcut.add_argument("--json", action="store_true", help="Print JSON instead of tables")
+    return parser
 
 
 def _parse_arg(text: str) -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     if not sep or not key:
-        raise typer.BadParameter(f"--arg takes key=value, got {text!r}")
+        _usage_error(f"--arg takes key=value, got {text!r}")
     try:
         value: Any = json.loads(raw)
     except ValueError:
@@ -60,10 +164,24 @@ def _parse_arg(text: str) -> tuple[str, Any]:
     return key, value
 
 
-async def _call(tool: str, arguments: dict[str, Any]) -> tuple[bool, Any]:
+def _usage_error(message: str) -> NoReturn:
+    print(f"agent-tools: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _run_tool(tool: str, arguments: dict[str, Any], *, pretty: bool) -> None:
+    _configure_logging("WARNING")
+    ok, payload = asyncio.run(_call_tool(tool, arguments))
+    print(render_tables(payload) if pretty and ok else json.dumps(payload, indent=2, ensure_ascii=False))
+    if not ok:
+        raise SystemExit(1)
+
+
+async def _call_tool(tool: str, arguments: dict[str, Any]) -> tuple[bool, Any]:
     from mcp import Client
 
     from agent_tools.server import build_server
+    from agent_tools.services import Services
 
     async with Services() as services, Client(build_server(services)) as client:
         result = await client.call_tool(tool, arguments)
@@ -77,40 +195,33 @@ async def _call(tool: str, arguments: dict[str, Any]) -> tuple[bool, Any]:
     return True, result.structured_content
 
 
-def _emit(ok: bool, payload: Any, pretty: bool) -> None:
-    if pretty and ok:
-        _render(payload)
-    else:
-        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
-    if not ok:
-        raise typer.Exit(code=1)
+MAX_COLUMNS = 12
 
 
-def _render(payload: Any) -> None:
-    """Each list of records as a table of its simple columns; other fields as `key: value` lines."""
-    from rich.console import Console  # here, not at import: `serve` starts faster without rich
-    from rich.table import Table
-
-    console = Console(width=max(Console().width, 140))
+def render_tables(payload: Any) -> str:
+    """Each list of records as a text table of its simple columns; other fields as `key: value` lines."""
     if not isinstance(payload, dict):
-        console.print(payload)
-        return
-    fields = cast(dict[str, Any], payload)
-    for key, value in fields.items():
+        return str(payload)
+    blocks: list[str] = []
+    for key, value in cast(dict[str, Any], payload).items():
         rows = _records(value)
         if rows:
             columns = [c for c in rows[0] if not isinstance(rows[0][c], dict | list)]
-            columns = [c for c in columns if any(r.get(c) is not None for r in rows)][:12]
-            table = Table(title=key)
-            for column in columns:
-                table.add_column(column, overflow="fold")
-            for row in rows:
-                table.add_row(*(_cell(row.get(c)) for c in columns))
-            console.print(table)
+            columns = [c for c in columns if any(r.get(c) is not None for r in rows)][:MAX_COLUMNS]
+            blocks.append(_table(key, columns, [[_cell(r.get(c)) for c in columns] for r in rows]))
         elif value not in (None, [], {}):
             lines = cast(list[Any], value) if isinstance(value, list) else [value]
-            for line in lines:
-                console.print(f"[bold]{key}[/bold]: {line}", highlight=False)
+            blocks.append("\n".join(f"{key}: {line}" for line in lines))
+    return "\n\n".join(blocks)
+
+
+def _table(title: str, columns: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True)).rstrip()
+
+    return "\n".join([title, line(columns), line(["-" * w for w in widths]), *map(line, rows)])
 
 
 def _records(value: Any) -> list[dict[str, Any]]:
@@ -125,77 +236,3 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
     return str(value)
-
-
-@app.command()
-def call(
-    tool: Annotated[str, typer.Argument(help="Tool name, e.g. get_price")],
-    arg: Annotated[
-        list[str] | None, typer.Option("--arg", help="key=value (value parsed as JSON when it can be)")
-    ] = None,
-    pretty: Annotated[bool, typer.Option(help="Render tables instead of JSON")] = False,
-) -> None:
-    """Call one tool through the MCP path and print its result."""
-    _configure_logging("WARNING")
-    arguments = dict(_parse_arg(a) for a in arg or [])
-    ok, payload = asyncio.run(_call(tool, arguments))
-    _emit(ok, payload, pretty)
-
-
-@app.command()
-def price(
-    symbols: Annotated[list[str], typer.Argument(help="Tickers, CoinGecko ids or chain:0xaddress")],
-    vs: Annotated[str, typer.Option(help="Quote currency")] = "usd",
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
-) -> None:
-    """Prices for one or more assets (shortcut for `call get_price`)."""
-    _configure_logging("WARNING")
-    ok, payload = asyncio.run(_call("get_price", {"symbols": symbols, "vs_currency": vs}))
-    _emit(ok, payload, pretty=not json_out)
-
-
-@app.command()
-def rug(
-    chain: Annotated[
-        str, typer.Argument(help="ethereum, bsc, base, arbitrum, polygon, solana, ... (or a chain id)")
-    ],
-    address: Annotated[str, typer.Argument(help="Token contract address or Solana mint")],
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")] = False,
-) -> None:
-    """Rug-pull risk of a token (shortcut for `call assess_rug_pull_risk`)."""
-    _configure_logging("WARNING")
-    ok, payload = asyncio.run(_call("assess_rug_pull_risk", {"chain": chain, "address": address}))
-    _emit(ok, payload, pretty=not json_out)
-
-
-@app.command()
-def grade(
-    symbol: Annotated[str, typer.Argument(help="Ticker or CoinGecko id")],
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")] = False,
-) -> None:
-    """Trader and investor grades with their factors (shortcut for `call get_grade`)."""
-    _configure_logging("WARNING")
-    ok, payload = asyncio.run(_call("get_grade", {"symbol": symbol}))
-    _emit(ok, payload, pretty=not json_out)
-
-
-@app.command()
-def fees(
-    notional_usd: Annotated[float, typer.Argument(help="Size of one trade in USD")],
-    trades_per_month: Annotated[int, typer.Option(help="Trades per month")] = 1,
-    maker_share: Annotated[float, typer.Option(help="Share of maker (limit) orders, 0-1")] = 0.0,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")] = False,
-) -> None:
-    """Trading fees per exchange, cheapest first (shortcut for `call estimate_trading_fees`)."""
-    _configure_logging("WARNING")
-    arguments = {
-        "notional_usd": notional_usd,
-        "trades_per_month": trades_per_month,
-        "maker_share": maker_share,
-    }
-    ok, payload = asyncio.run(_call("estimate_trading_fees", arguments))
-    _emit(ok, payload, pretty=not json_out)
-
-
-def main() -> None:
-    app()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from mcp.server.transport_security import TransportSecuritySettings
@@ -30,9 +31,12 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 
 
-async def run_stdio() -> None:
+async def run_stdio(on_ready: Callable[[], None] = lambda: None) -> None:
+    """Serve over stdin/stdout; `on_ready` runs once the server is built, before the first message."""
     async with Services() as services:
-        await build_server(services).run_stdio_async()
+        server = build_server(services)
+        on_ready()
+        await server.run_stdio_async()
 
 
 def origin_allowed(origin: str | None, settings: Settings) -> bool:
@@ -104,13 +108,15 @@ def http_app(services: Services) -> ASGIApp:
     return Guard(app, services.settings)
 
 
-async def run_http(host: str, port: int) -> None:
+async def run_http(host: str, port: int, on_ready: Callable[[], None] = lambda: None) -> None:
     import uvicorn
 
     async with Services() as services:
+        app = http_app(services)
+        on_ready()
         if services.settings.http_token is None and host not in LOCAL_HOSTS:
             log.warning(
                 "serving on %s without AGENT_TOOLS_HTTP_TOKEN: anyone who can reach it can call tools", host
             )
-        config = uvicorn.Config(http_app(services), host=host, port=port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
         await uvicorn.Server(config).serve()

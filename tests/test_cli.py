@@ -1,0 +1,97 @@
+"""The command line's parsing and table rendering, in process (the subprocess runs are in test_transports)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from agent_tools import cli
+
+
+@pytest.fixture
+def tool_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, dict[str, Any], bool]]]:
+    """What each command would send through the MCP client, and whether it asked for tables."""
+    calls: list[tuple[str, dict[str, Any], bool]] = []
+    monkeypatch.setattr(cli, "_run_tool", lambda tool, args, *, pretty: calls.append((tool, args, pretty)))
+    yield calls
+    gc.enable()  # main() pauses the collector for the process; give it back to the test run
+
+
+def test_shortcuts_map_to_tool_arguments(tool_calls: list[tuple[str, dict[str, Any], bool]]) -> None:
+    cli.main(["fees", "1000", "--trades-per-month", "50", "--maker-share", "0.5"])
+    cli.main(["price", "BTC", "ethereum:0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48", "--vs", "eur", "--json"])
+    cli.main(["rug", "bsc", "0x0000000000000000000000000000000000000001"])
+    cli.main(["grade", "ETH"])
+    assert tool_calls == [
+        ("estimate_trading_fees", {"notional_usd": 1000.0, "trades_per_month": 50, "maker_share": 0.5}, True),
+        (
+            "get_price",
+            {"symbols": ["BTC", "ethereum:0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"], "vs_currency": "eur"},
+            False,
+        ),
+        (
+            "assess_rug_pull_risk",
+            {"chain": "bsc", "address": "0x0000000000000000000000000000000000000001"},
+            True,
+        ),
+        ("get_grade", {"symbol": "ETH"}, True),
+    ]
+
+
+def test_call_parses_json_values_and_keeps_other_text(
+    tool_calls: list[tuple[str, dict[str, Any], bool]],
+) -> None:
+    cli.main(["call", "get_price", "--arg", 'symbols=["BTC"]', "--arg", "vs_currency=usd", "--pretty"])
+    cli.main(["call", "estimate_trading_fees", "--arg", "notional_usd=1e3", "--arg", "exchanges=binance"])
+    assert tool_calls == [
+        ("get_price", {"symbols": ["BTC"], "vs_currency": "usd"}, True),
+        ("estimate_trading_fees", {"notional_usd": 1000.0, "exchanges": "binance"}, False),
+    ]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["call", "get_price", "--arg", "symbols"],  # no '='
+        ["call", "get_price", "--arg", "=1"],  # no key
+        ["serve", "--transport", "grpc"],
+        ["fees", "a thousand"],
+        ["price"],
+        [],
+    ],
+)
+def test_usage_errors_exit_2_before_any_call(
+    argv: list[str], tool_calls: list[tuple[str, dict[str, Any], bool]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    assert exit_.value.code == 2
+    assert tool_calls == []
+    assert "error" in capsys.readouterr().err
+
+
+def test_render_tables_lines_up_records_and_lists_the_rest() -> None:
+    payload = {
+        "quotes": [
+            {"asset_id": "bitcoin", "price": 97123.456789, "market_cap": 1.93e12, "cross_check": {"x": 1}},
+            {"asset_id": "ethereum", "price": 3456.7, "market_cap": None, "cross_check": None},
+        ],
+        "warnings": ["SOL is ambiguous", "stale"],
+        "notes": [],
+        "vs_currency": "usd",
+    }
+    assert cli.render_tables(payload).splitlines() == [
+        "quotes",
+        "asset_id  price     market_cap",
+        "--------  --------  -----------------",
+        "bitcoin   97,123.5  1,930,000,000,000",
+        "ethereum  3,456.7",
+        "",
+        "warnings: SOL is ambiguous",
+        "warnings: stale",
+        "",
+        "vs_currency: usd",
+    ]
