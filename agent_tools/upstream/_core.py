@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 import httpx
 from cachetools import TLRUCache
 from opentelemetry import trace
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ from agent_tools.errors import (
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
+from agent_tools.upstream._bodies import BodyAdapter
 
 _tracer = trace.get_tracer("agent_tools.upstream")  # a no-op unless an OpenTelemetry SDK is configured
 T = TypeVar("T")
@@ -363,7 +364,7 @@ class Pipeline:
         ttl: float,
         grace: float,
         provider: str,
-        adapter: TypeAdapter[T],
+        adapter: BodyAdapter[T],
     ) -> Fetched[T]:
         """Fresh cache hit, else one shared load; on failure an expired value if still kept."""
         entry = self.cache.get(key)
@@ -395,7 +396,7 @@ class Pipeline:
             return Fetched(old[0], old[1], stale=True)
         return Fetched(fresh.value, fresh.fetched_at)
 
-    async def expired(self, key: Hashable, adapter: TypeAdapter[T]) -> tuple[T, float] | None:
+    async def expired(self, key: Hashable, adapter: BodyAdapter[T]) -> tuple[T, float] | None:
         """An expired value still in its grace period, from this process or from Redis."""
         old = self.cache.get(key)
         if old is not None:
@@ -412,7 +413,7 @@ class Pipeline:
     async def load_many_shared(
         self,
         keys: Mapping[str, Hashable],
-        adapter: TypeAdapter[T],
+        adapter: BodyAdapter[T],
         load: Callable[[list[str]], Awaitable[Mapping[str, T | None]]],
         *,
         ttl: float,
@@ -513,7 +514,7 @@ class Batcher(Generic[T]):
         provider: str,
         scope: Hashable,
         fetch: Callable[[list[str]], Awaitable[Fetched[Mapping[str, T]]]],
-        adapter: TypeAdapter[T],
+        adapter: BodyAdapter[T],
         *,
         ttl: float,
         grace: float = 3600.0,
@@ -661,7 +662,7 @@ class Upstream:
         self,
         path: str,
         params: Mapping[str, str] | None,
-        adapter: TypeAdapter[T],
+        adapter: BodyAdapter[T],
         *,
         ttl: float,
         grace: float = 3600.0,
@@ -687,7 +688,7 @@ class Upstream:
         self,
         path: str,
         body: Any,
-        adapter: TypeAdapter[T],
+        adapter: BodyAdapter[T],
         *,
         ttl: float,
         grace: float = 3600.0,
@@ -711,7 +712,7 @@ class Upstream:
         path: str,
         params: dict[str, str],
         body: Any,
-        adapter: TypeAdapter[T],
+        adapter: BodyAdapter[T],
         max_bytes: int | None,
     ) -> T:
         clock = self._p.clock

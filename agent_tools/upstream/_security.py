@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from agent_tools.errors import AgentToolsError, NotFound
+from agent_tools.upstream._bodies import Body
 from agent_tools.upstream._core import ErrorHook, Retryable
 
 
-class Tolerant(BaseModel):
-    """Base for upstream bodies: unknown keys are ignored and numbers are accepted where strings are
-    documented (these APIs mix `"1"` and `1`), so only a change to what we read counts as drift."""
+class Tolerant(Body):
+    """Numbers are accepted where strings are documented (these APIs mix `"1"` and `1`), so only a
+    change to what we read counts as drift."""
 
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+    model_config = ConfigDict(coerce_numbers_to_str=True)
 
 
 def unknown_on_404(display: str, meaning: str) -> ErrorHook:

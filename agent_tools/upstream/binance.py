@@ -5,22 +5,22 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, FailFast, TypeAdapter
+from pydantic import FailFast
 
 from agent_tools.errors import AgentToolsError, UpstreamRateLimited, UpstreamUnavailable
 from agent_tools.settings import Settings
+from agent_tools.upstream._bodies import Body, BodyAdapter
 from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec, Retryable, parse_retry_after
 
 PRICE_TTL_S = 30.0
 
 
-class TickerPrice(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class TickerPrice(Body):
     symbol: str
     price: float  # Binance sends a decimal string; pydantic parses it
 
 
-_TICKERS = TypeAdapter(Annotated[list[TickerPrice], FailFast()])
+_TICKERS = BodyAdapter(Annotated[list[TickerPrice], FailFast()])
 
 
 def _error_hook(response: httpx.Response, _body: Any) -> AgentToolsError | Retryable | None:

@@ -6,10 +6,11 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Annotated, Any, cast
 
 import httpx
-from pydantic import BaseModel, ConfigDict, FailFast, StrictFloat, StrictInt, TypeAdapter
+from pydantic import FailFast, StrictFloat, StrictInt
 
 from agent_tools.errors import AgentToolsError, NotConfigured, UpstreamRateLimited
 from agent_tools.settings import Settings
+from agent_tools.upstream._bodies import Body, BodyAdapter
 from agent_tools.upstream._core import Batcher, Fetched, Pipeline, ProviderSpec, Retryable, parse_retry_after
 
 PRICE_TTL_S = 60.0
@@ -19,24 +20,21 @@ COIN_LIST_MAX_BYTES = 40_000_000  # ~17k coins with their platforms
 _KEY_HINT = "set AGENT_TOOLS_COINGECKO_API_KEY (a free demo key allows 100 calls/min)"
 
 
-class CoinListItem(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class CoinListItem(Body):
     id: str
     symbol: str
     name: str
     platforms: dict[str, str | None] | None = None
 
 
-class SearchCoin(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class SearchCoin(Body):
     id: str
     name: str
     symbol: str
     market_cap_rank: int | None = None
 
 
-class SearchResult(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class SearchResult(Body):
     coins: list[SearchCoin]
 
 
@@ -45,10 +43,10 @@ PriceRow = dict[str, StrictFloat | StrictInt | None]
 
 Strict numbers: a drifted body (strings, booleans, nested objects) is a bad response, not "no price"."""
 
-_COIN_LIST = TypeAdapter(Annotated[list[CoinListItem], FailFast()])  # a garbage 40 MB list fails at once
-_PRICES = TypeAdapter(dict[str, PriceRow])
-_ROW = TypeAdapter(PriceRow)
-_SEARCH = TypeAdapter(SearchResult)
+_COIN_LIST = BodyAdapter(Annotated[list[CoinListItem], FailFast()])  # a garbage 40 MB list fails at once
+_PRICES = BodyAdapter(dict[str, PriceRow])
+_ROW = BodyAdapter(PriceRow)
+_SEARCH = BodyAdapter(SearchResult)
 
 
 def _error_hook(response: httpx.Response, body: Any) -> AgentToolsError | Retryable | None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import Field
 
 from agent_tools.settings import Settings
 from agent_tools.upstream import coingecko
+from agent_tools.upstream._bodies import Body, BodyAdapter
 from agent_tools.upstream._core import Fetched, Pipeline
 
 HISTORY_TTL_S = 6 * 3600.0
@@ -24,14 +25,13 @@ Point = tuple[float, float | None]
 """[unix milliseconds, value]; CoinGecko sends null where it has no value."""
 
 
-class MarketChart(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class MarketChart(Body):
     prices: list[Point]
-    market_caps: list[Point] = []
-    total_volumes: list[Point] = []
+    market_caps: list[Point] = Field(default_factory=list[Point])
+    total_volumes: list[Point] = Field(default_factory=list[Point])
 
 
-_CHART = TypeAdapter(MarketChart)
+_CHART = BodyAdapter(MarketChart)
 
 
 class CoinGeckoHistory:

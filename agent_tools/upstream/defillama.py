@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
-
 from agent_tools.settings import Settings
+from agent_tools.upstream._bodies import Body, BodyAdapter
 from agent_tools.upstream._core import Batcher, Fetched, Pipeline, ProviderSpec
 
 PRICE_TTL_S = 60.0
 KEYS_PER_REQUEST = 250  # about 6 KB of URL, under common 8 KB limits
 
 
-class LlamaCoin(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class LlamaCoin(Body):
     price: float
     symbol: str | None = None
     timestamp: float | None = None
@@ -22,13 +20,12 @@ class LlamaCoin(BaseModel):
     decimals: int | None = None
 
 
-class LlamaPrices(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class LlamaPrices(Body):
     coins: dict[str, LlamaCoin]
 
 
-_PRICES = TypeAdapter(LlamaPrices)
-_COIN = TypeAdapter(LlamaCoin)
+_PRICES = BodyAdapter(LlamaPrices)
+_COIN = BodyAdapter(LlamaCoin)
 
 
 def spec(settings: Settings) -> ProviderSpec:

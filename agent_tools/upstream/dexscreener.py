@@ -8,9 +8,8 @@ so a provider-side switch between the two is not drift. `liquidity`, `fdv`, `mar
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
-
 from agent_tools.settings import Settings
+from agent_tools.upstream._bodies import BodyAdapter
 from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec
 from agent_tools.upstream._security import Tolerant
 
@@ -55,7 +54,7 @@ class DexPairsEnvelope(Tolerant):
     pairs: list[DexPair] | None  # required key; null when nothing is found
 
 
-_PAIRS = TypeAdapter(list[DexPair] | DexPairsEnvelope)
+_PAIRS = BodyAdapter(list[DexPair] | DexPairsEnvelope)
 
 
 def spec(settings: Settings) -> ProviderSpec:

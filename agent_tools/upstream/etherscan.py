@@ -10,7 +10,6 @@ from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from agent_tools.errors import (
     AgentToolsError,
@@ -19,6 +18,7 @@ from agent_tools.errors import (
     UpstreamRateLimited,
 )
 from agent_tools.settings import Settings
+from agent_tools.upstream._bodies import Body, BodyAdapter
 from agent_tools.upstream._core import ErrorHook, Fetched, Pipeline, ProviderSpec, Retryable
 
 ORACLE_TTL_S = 12.0
@@ -29,10 +29,9 @@ _KEY_HINT = "check AGENT_TOOLS_ETHERSCAN_API_KEY (free keys at https://etherscan
 _MAX_MESSAGE = 160
 
 
-class GasOracle(BaseModel):
+class GasOracle(Body):
     """Gwei as decimal strings (sub-1 values occur); `gasUsedRatio` is a comma-separated string."""
 
-    model_config = ConfigDict(extra="ignore")
     LastBlock: str | None = None
     SafeGasPrice: str
     ProposeGasPrice: str
@@ -41,14 +40,13 @@ class GasOracle(BaseModel):
     gasUsedRatio: str | None = None
 
 
-class _OracleResponse(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class _OracleResponse(Body):
     status: str
     message: str
     result: GasOracle
 
 
-_ORACLE = TypeAdapter(_OracleResponse)
+_ORACLE = BodyAdapter(_OracleResponse)
 
 
 def _error_hook(secret: str) -> ErrorHook:

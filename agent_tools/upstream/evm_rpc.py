@@ -15,11 +15,12 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar, cast
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import Field
 
 from agent_tools.domain.network_fees import fee_history_params
 from agent_tools.errors import AgentToolsError, UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
 from agent_tools.settings import Settings
+from agent_tools.upstream._bodies import Body, BodyAdapter
 from agent_tools.upstream._core import ErrorHook, Fetched, Pipeline, ProviderSpec, Retryable, Upstream
 
 T = TypeVar("T")
@@ -36,10 +37,9 @@ INTERNAL_ERROR = -32603
 _MAX_MESSAGE = 160
 
 
-class RpcEnvelope(BaseModel, Generic[T]):
+class RpcEnvelope(Body, Generic[T]):
     """A successful response; an `error` response never gets here (see `jsonrpc_error_hook`)."""
 
-    model_config = ConfigDict(extra="ignore")
     result: T
 
 
@@ -70,7 +70,7 @@ class JsonRpcEndpoint:
         self._up = upstream
 
     async def call(
-        self, method: str, params: list[object], adapter: TypeAdapter[RpcEnvelope[T]], *, ttl: float
+        self, method: str, params: list[object], adapter: BodyAdapter[RpcEnvelope[T]], *, ttl: float
     ) -> Fetched[T]:
         body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
         fetched = await self._up.post("", body, adapter, ttl=ttl, grace=RPC_GRACE_S)
@@ -80,18 +80,17 @@ class JsonRpcEndpoint:
 # --- EVM ----------------------------------------------------------------------------------------
 
 
-class FeeHistoryResult(BaseModel):
+class FeeHistoryResult(Body):
     """`eth_feeHistory` result; hex quantities are decoded (and checked) by the domain layer."""
 
-    model_config = ConfigDict(extra="ignore")
     oldestBlock: str
     baseFeePerGas: list[str] = Field(min_length=1)
     gasUsedRatio: list[float]
     reward: list[list[str]] | None = None
 
 
-_FEE_HISTORY = TypeAdapter(RpcEnvelope[FeeHistoryResult])
-_QUANTITY = TypeAdapter(RpcEnvelope[str])
+_FEE_HISTORY = BodyAdapter(RpcEnvelope[FeeHistoryResult])
+_QUANTITY = BodyAdapter(RpcEnvelope[str])
 
 
 def endpoints(settings: Settings) -> dict[str, tuple[str, str]]:

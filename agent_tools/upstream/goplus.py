@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
 import httpx
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
 from agent_tools.errors import (
     AgentToolsError,
@@ -22,6 +22,7 @@ from agent_tools.errors import (
     UpstreamUnavailable,
 )
 from agent_tools.settings import Settings
+from agent_tools.upstream._bodies import BodyAdapter
 from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec, Retryable
 from agent_tools.upstream._security import Tolerant
 
@@ -136,8 +137,8 @@ class GoPlusToken(Generic[T]):
     pending: bool
 
 
-_EVM = TypeAdapter(GoPlusEnvelope[EvmTokenSecurity])
-_SOLANA = TypeAdapter(GoPlusEnvelope[SolanaTokenSecurity])
+_EVM = BodyAdapter(GoPlusEnvelope[EvmTokenSecurity])
+_SOLANA = BodyAdapter(GoPlusEnvelope[SolanaTokenSecurity])
 
 
 def _error_hook(response: httpx.Response, body: Any) -> AgentToolsError | Retryable | None:

@@ -7,9 +7,8 @@ GoPlus; several counters and timestamps arrive as strings; `summary` may be null
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
-
 from agent_tools.settings import Settings
+from agent_tools.upstream._bodies import BodyAdapter
 from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec
 from agent_tools.upstream._security import Tolerant, unknown_on_404
 
@@ -76,7 +75,7 @@ class HoneypotReply(Tolerant):
     pair: HoneypotPair | None = None
 
 
-_REPLY = TypeAdapter(HoneypotReply)
+_REPLY = BodyAdapter(HoneypotReply)
 
 
 def spec(settings: Settings) -> ProviderSpec:

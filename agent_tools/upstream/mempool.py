@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, NonNegativeFloat, TypeAdapter
+from pydantic import NonNegativeFloat
 
 from agent_tools.settings import Settings
+from agent_tools.upstream._bodies import Body, BodyAdapter
 from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec
 
 FEES_TTL_S = 30.0
@@ -12,10 +13,9 @@ FEES_TTL_S = 30.0
 FEES_GRACE_S = 900.0
 
 
-class RecommendedFees(BaseModel):
+class RecommendedFees(Body):
     """sat/vB per confirmation target; integers from /recommended, decimals from /precise."""
 
-    model_config = ConfigDict(extra="ignore")
     fastestFee: NonNegativeFloat
     halfHourFee: NonNegativeFloat
     hourFee: NonNegativeFloat
@@ -23,7 +23,7 @@ class RecommendedFees(BaseModel):
     minimumFee: NonNegativeFloat | None = None
 
 
-_FEES = TypeAdapter(RecommendedFees)
+_FEES = BodyAdapter(RecommendedFees)
 
 
 def spec(settings: Settings) -> ProviderSpec:

@@ -7,9 +7,8 @@ unknown, so callers check `model_fields_set`. `topHolders` may be null.
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
-
 from agent_tools.settings import Settings
+from agent_tools.upstream._bodies import BodyAdapter
 from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec
 from agent_tools.upstream._security import Tolerant, unknown_on_404
 
@@ -79,7 +78,7 @@ class RugCheckReport(Tolerant):
     creatorTokens: list[CreatorToken] | None = None
 
 
-_REPORT = TypeAdapter(RugCheckReport)
+_REPORT = BodyAdapter(RugCheckReport)
 
 
 def spec(settings: Settings) -> ProviderSpec:

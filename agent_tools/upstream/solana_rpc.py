@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, NonNegativeInt, TypeAdapter
+from pydantic import NonNegativeInt
 
 from agent_tools.settings import Settings
+from agent_tools.upstream._bodies import Body, BodyAdapter
 from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec
 from agent_tools.upstream.evm_rpc import JsonRpcEndpoint, RpcEnvelope, jsonrpc_error_hook
 
@@ -13,13 +14,12 @@ FEES_TTL_S = 10.0
 _HINT = "set AGENT_TOOLS_SOLANA_RPC_URL to a keyed RPC (the public endpoint allows 100 requests / 10 s)"
 
 
-class PrioritizationFee(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class PrioritizationFee(Body):
     slot: NonNegativeInt
     prioritizationFee: NonNegativeInt
 
 
-_FEES = TypeAdapter(RpcEnvelope[list[PrioritizationFee]])
+_FEES = BodyAdapter(RpcEnvelope[list[PrioritizationFee]])
 
 
 def spec(settings: Settings) -> ProviderSpec:

@@ -15,10 +15,11 @@ from datetime import date
 from typing import Any, Generic, TypeVar, cast
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import ConfigDict, Field
 
 from agent_tools.errors import AgentToolsError, NotConfigured, UpstreamBadResponse, UpstreamRateLimited
 from agent_tools.settings import Settings
+from agent_tools.upstream._bodies import Body, BodyAdapter
 from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec, Retryable
 
 GRADES_TTL_S = 3600.0  # grades and signals are computed daily
@@ -32,10 +33,10 @@ _QUOTA = re.compile(r"quota|credits?\b|monthly|usage limit|plan limit|upgrade", 
 _BAD_KEY = re.compile(r"api[ _-]?key|unauthori[sz]ed|forbidden", re.I)
 
 
-class _Row(BaseModel):
+class _Row(Body):
     """Rows name their fields in UPPER_SNAKE_CASE; unknown fields are ignored."""
 
-    model_config = ConfigDict(extra="ignore", alias_generator=str.upper, populate_by_name=True)
+    model_config = ConfigDict(alias_generator=str.upper, populate_by_name=True)
 
 
 class Token(_Row):
@@ -64,11 +65,10 @@ class TradingSignal(_Row):
 R = TypeVar("R", bound=_Row)
 
 
-class Envelope(BaseModel, Generic[R]):
-    model_config = ConfigDict(extra="ignore")
+class Envelope(Body, Generic[R]):
     success: bool
     message: str | None = None
-    data: list[R] = []
+    data: list[R] = Field(default_factory=list[R])
 
 
 def _message(body: Any) -> tuple[bool | None, str]:
@@ -117,10 +117,10 @@ def spec(settings: Settings) -> ProviderSpec:
     )
 
 
-_TOKENS = TypeAdapter(Envelope[Token])
-_TRADER = TypeAdapter(Envelope[TraderGrade])
-_INVESTOR = TypeAdapter(Envelope[InvestorGrade])
-_SIGNALS = TypeAdapter(Envelope[TradingSignal])
+_TOKENS = BodyAdapter(Envelope[Token])
+_TRADER = BodyAdapter(Envelope[TraderGrade])
+_INVESTOR = BodyAdapter(Envelope[InvestorGrade])
+_SIGNALS = BodyAdapter(Envelope[TradingSignal])
 
 
 class TokenMetrics:
@@ -128,7 +128,7 @@ class TokenMetrics:
         self._up = pipeline.upstream(spec(settings))
 
     async def _rows(
-        self, path: str, params: dict[str, str], adapter: TypeAdapter[Envelope[R]], ttl: float
+        self, path: str, params: dict[str, str], adapter: BodyAdapter[Envelope[R]], ttl: float
     ) -> Fetched[list[R]]:
         got = await self._up.get(path, params, adapter, ttl=ttl)
         return Fetched(got.value.data, got.fetched_at, got.stale)

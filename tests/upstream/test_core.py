@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import BaseModel, TypeAdapter
 
 from agent_tools.errors import DeadlineExceeded, UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
+from agent_tools.upstream._bodies import Body, BodyAdapter
 from agent_tools.upstream._core import (
     MAX_ATTEMPTS,
     LoopClock,
@@ -42,11 +42,11 @@ class RecordingClock(LoopClock):
         await super().sleep(seconds)
 
 
-class Body(BaseModel):
+class Value(Body):
     value: int
 
 
-ADAPTER = TypeAdapter(Body)
+ADAPTER = BodyAdapter(Value)
 Handler = Callable[[httpx.Request], Awaitable[httpx.Response]]
 
 
