@@ -42,9 +42,28 @@ def test_bad_prompt_arguments_are_refused(arguments: dict[str, str]) -> None:
         render(checklist, arguments)
 
 
-def test_front_matter_is_required() -> None:
-    with pytest.raises(ValueError, match="front matter"):
-        parse_prompt("no header", "x.md")
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("no header", "missing TOML front matter"),
+        ('+++\nname = "x"\ntitle = "t"\n', "not closed"),
+        ('+++\nname = x\n+++\nbody', "not valid TOML"),
+        ('+++\nname = "Bad Name"\ntitle = "t"\ndescription = "d"\n+++\nbody', "pattern"),
+    ],
+)
+def test_a_broken_prompt_file_names_its_problem(text: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        parse_prompt(text, "x.md")
+
+
+def test_front_matter_reads_arguments_and_keeps_the_body() -> None:
+    text = (
+        '+++\nname = "x"\ntitle = "T"\ndescription = "D"\n\n[[arguments]]\nname = "symbol"\n'
+        'description = "Ticker"\nrequired = true\n+++\n\nLook up {symbol}.\n'
+    )
+    prompt = parse_prompt(text, "x.md")
+    assert (prompt.name, prompt.title, prompt.body) == ("x", "T", "Look up {symbol}.\n")
+    assert [(a.name, a.required) for a in prompt.arguments] == [("symbol", True)]
 
 
 async def test_prompts_are_served_over_mcp(services: Services) -> None:
