@@ -15,6 +15,7 @@ which is a no-op unless the `otel` extra is installed and OTEL_EXPORTER_OTLP_END
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import importlib
 import itertools
@@ -22,15 +23,14 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Generator, Iterable
+from collections import Counter
+from collections.abc import Generator
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from opentelemetry import trace
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, Metric
-from prometheus_client.registry import Collector
 
 from agent_tools.upstream._core import Stats
 
@@ -107,67 +107,43 @@ def tool_call_scope() -> Generator[str]:
         request_id.reset(token)
 
 
-class _PipelineCollector(Collector):
-    def __init__(self, stats: Stats) -> None:
-        self._stats = stats
+LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
-    def collect(self) -> Iterable[Metric]:
-        s = self._stats
-        requests = CounterMetricFamily(
-            "agent_tools_upstream_requests",
-            "Upstream HTTP requests by provider and status",
-            labels=["provider", "status"],
-        )
-        for (provider, status), n in s.requests.items():
-            requests.add_metric([provider, status], n)
-        retries = CounterMetricFamily("agent_tools_upstream_retries", "Upstream retries", labels=["provider"])
-        for provider, n in s.retries.items():
-            retries.add_metric([provider], n)
-        cache = CounterMetricFamily(
-            "agent_tools_cache_events",
-            "Cache hits, misses, shared hits and stale serves",
-            labels=["provider", "event"],
-        )
-        for (provider, event), n in s.cache.items():
-            cache.add_metric([provider, event], n)
-        waits = CounterMetricFamily(
-            "agent_tools_limiter_waits", "Requests delayed by the rate limiter", labels=["provider"]
-        )
-        for provider, n in s.limiter_waits.items():
-            waits.add_metric([provider], n)
-        return [requests, retries, cache, waits]
+
+@dataclass
+class LatencyHistogram:
+    """Counts per `LATENCY_BUCKETS_S` bucket (the last one is +Inf) and their sum, in seconds."""
+
+    counts: list[int] = field(default_factory=lambda: [0] * (len(LATENCY_BUCKETS_S) + 1))
+    sum_s: float = 0.0
+
+    def observe(self, seconds: float) -> None:
+        self.counts[bisect.bisect_left(LATENCY_BUCKETS_S, seconds)] += 1
+        self.sum_s += seconds
 
 
 class Metrics:
-    """One registry per server process (and per test), never the global default."""
+    """Tool calls by tool and outcome, their latency, and the pipeline's `Stats`, per server process.
+
+    Recording is plain dict arithmetic on the call path. prometheus_client is imported only
+    when /metrics is scraped (`render`, HTTP only), which keeps it out of every stdio
+    server's start-up.
+    """
 
     def __init__(self, stats: Stats) -> None:
-        self.registry = CollectorRegistry()
-        self.tool_calls = Counter(
-            "agent_tools_tool_calls",
-            "Tool calls by tool and outcome",
-            ["tool", "outcome"],
-            registry=self.registry,
-        )
-        self.tool_latency = Histogram(
-            "agent_tools_tool_latency_seconds",
-            "Tool call latency",
-            ["tool"],
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
-            registry=self.registry,
-        )
-        self.registry.register(_PipelineCollector(stats))
-        self._children: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
+        self.stats = stats
+        self.calls: Counter[tuple[str, str]] = Counter()
+        self.latency: dict[str, LatencyHistogram] = {}
 
     def observe_call(self, tool: str, outcome: str, seconds: float) -> None:
-        children = self._children.get((tool, outcome))
-        if children is None:  # labels() takes a lock and builds a key: do it once per (tool, outcome)
-            children = self._children[(tool, outcome)] = (
-                self.tool_calls.labels(tool, outcome),
-                self.tool_latency.labels(tool),
-            )
-        children[0].inc()
-        children[1].observe(seconds)
+        self.calls[(tool, outcome)] += 1
+        histogram = self.latency.get(tool)
+        if histogram is None:
+            histogram = self.latency[tool] = LatencyHistogram()
+        histogram.observe(seconds)
 
-    def render(self) -> bytes:
-        return generate_latest(self.registry)
+    def render(self) -> tuple[bytes, str]:
+        """The Prometheus text exposition, and its content type."""
+        from agent_tools.prometheus_text import render
+
+        return render(self)

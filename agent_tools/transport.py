@@ -16,7 +16,6 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from mcp.server.transport_security import TransportSecuritySettings
-from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -95,7 +94,8 @@ def http_app(services: Services) -> ASGIApp:
         return JSONResponse({"status": "ready", "cache": cache, "offline": services.settings.offline})
 
     async def metrics(_: Request) -> Response:
-        return Response(services.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+        body, content_type = services.metrics.render()
+        return Response(body, media_type=content_type)
 
     server.custom_route("/metrics", methods=["GET"])(metrics)
     server.custom_route("/healthz", methods=["GET"])(healthz)
