@@ -41,6 +41,7 @@ MAX_RATE = Decimal("0.015")
 entry taker rate is 1.2 %."""
 
 _USD_QUANTUM = Decimal("0.000001")
+SCHEDULE_PACKAGE = "agent_tools.data.fee_schedules"
 _ALIASES = {"gate.io": "gate", "gateio": "gate", "okex": "okx", "coinbaseadvanced": "coinbase"}
 
 
@@ -88,7 +89,8 @@ class ScheduleFileError(TradingFeeError, ValueError):
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: validators are built at the first estimate, not at every server start
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Tier(_Frozen):
@@ -264,12 +266,20 @@ def load_schedule_dir(directory: Traversable) -> dict[str, ExchangeSchedule]:
 @functools.cache
 def load_schedules() -> Mapping[str, ExchangeSchedule]:
     """The bundled curated schedules by exchange id, loaded and validated once."""
-    return load_schedule_dir(files("agent_tools.data.fee_schedules"))
+    return load_schedule_dir(files(SCHEDULE_PACKAGE))
 
 
 def supported_exchanges() -> list[str]:
-    """Ids of the exchanges with a curated schedule, sorted."""
-    return sorted(load_schedules())
+    """Ids of the exchanges with a curated schedule, sorted.
+
+    Read from the file names, which `parse_schedule` holds to the ids, so that listing them
+    (the tool description does, at start-up) parses nothing.
+    """
+    return sorted(
+        entry.name.removesuffix(".json")
+        for entry in files(SCHEDULE_PACKAGE).iterdir()
+        if entry.name.endswith(".json")
+    )
 
 
 def _decimal_or_none(value: object) -> Decimal | None:

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from agent_tools.domain.trading_fees import (
+    SCHEDULE_PACKAGE,
     ExchangeSchedule,
     FeeEstimate,
     InvalidFeeArgumentError,
@@ -217,7 +218,7 @@ def fee_schedule(exchange: str) -> str:
             f"no fee schedule for exchange {exchange!r}",
             hint=f"supported: {', '.join(supported_exchanges())}",
         )
-    return files("agent_tools.data.fee_schedules").joinpath(f"{key}.json").read_text(encoding="utf-8")
+    return files(SCHEDULE_PACKAGE).joinpath(f"{key}.json").read_text(encoding="utf-8")
 
 
 DESCRIPTION = f"""Estimate and compare exchange trading fees (spot or futures) for a trading pattern.
