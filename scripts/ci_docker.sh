@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# CI's Docker check: a private Docker engine (Debian's docker.io: vfs storage, no bridge or
+# iptables, its own socket and state under a temp dir), then scripts/docker_smoke.sh with a
+# stand-in base image (CI reaches Debian's mirror and PyPI, not Docker Hub).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v dockerd >/dev/null 2>&1 || ! command -v debootstrap >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq docker.io debootstrap >/dev/null
+fi
+state=$(mktemp -d)
+export DOCKER_HOST="unix://$state/docker.sock"
+dockerd --storage-driver=vfs --iptables=false --ip6tables=false --bridge=none \
+    --data-root="$state/data" --exec-root="$state/exec" --pidfile="$state/dockerd.pid" \
+    -H "$DOCKER_HOST" >"$state/dockerd.log" 2>&1 &
+engine=$!
+stop() {
+    kill "$engine" 2>/dev/null && wait "$engine" 2>/dev/null || true
+    awk -v s="$state" 'index($2, s) == 1 {print $2}' /proc/mounts | sort -r | xargs -r umount || true
+    rm -rf "$state"
+}
+trap stop EXIT
+for _ in $(seq 60); do docker version >/dev/null 2>&1 && break; sleep 0.5; done
+if ! docker version >/dev/null 2>&1; then
+    tail -20 "$state/dockerd.log" >&2
+    echo "FAIL: the Docker engine did not start" >&2
+    exit 1
+fi
+bash scripts/docker_smoke.sh --offline-base
