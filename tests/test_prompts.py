@@ -47,7 +47,7 @@ def test_bad_prompt_arguments_are_refused(arguments: dict[str, str]) -> None:
     [
         ("no header", "missing TOML front matter"),
         ('+++\nname = "x"\ntitle = "t"\n', "not closed"),
-        ('+++\nname = x\n+++\nbody', "not valid TOML"),
+        ("+++\nname = x\n+++\nbody", "not valid TOML"),
         ('+++\nname = "Bad Name"\ntitle = "t"\ndescription = "d"\n+++\nbody', "pattern"),
     ],
 )
