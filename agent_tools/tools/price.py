@@ -6,6 +6,8 @@ the cross-check; Binance answers when both of those fail; the bundled snapshot a
 when nothing live does, or in offline mode.
 """
 
+from __future__ import annotations  # the nested helpers' annotations are not evaluated on every call
+
 import asyncio
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
