@@ -6,8 +6,9 @@ never imports prometheus_client.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from itertools import accumulate
+from typing import Any, cast
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
@@ -24,40 +25,48 @@ class _Collector(Collector):
 
     def collect(self) -> Iterable[Metric]:
         m, s = self._metrics, self._metrics.stats
-        calls = CounterMetricFamily(
-            "agent_tools_tool_calls", "Tool calls by tool and outcome", labels=["tool", "outcome"]
-        )
-        for (tool, outcome), n in m.calls.items():
-            calls.add_metric([tool, outcome], n)
         latency = HistogramMetricFamily(
             "agent_tools_tool_latency_seconds", "Tool call latency", labels=["tool"]
         )
         for tool, histogram in m.latency.items():
             cumulative = accumulate(histogram.counts)
             latency.add_metric([tool], list(zip(_BOUNDS, cumulative, strict=True)), histogram.sum_s)
-        requests = CounterMetricFamily(
-            "agent_tools_upstream_requests",
-            "Upstream HTTP requests by provider and status",
-            labels=["provider", "status"],
-        )
-        for (provider, status), n in s.requests.items():
-            requests.add_metric([provider, status], n)
-        retries = CounterMetricFamily("agent_tools_upstream_retries", "Upstream retries", labels=["provider"])
-        for provider, n in s.retries.items():
-            retries.add_metric([provider], n)
-        cache = CounterMetricFamily(
-            "agent_tools_cache_events",
-            "Cache hits, misses, shared hits and stale serves",
-            labels=["provider", "event"],
-        )
-        for (provider, event), n in s.cache.items():
-            cache.add_metric([provider, event], n)
-        waits = CounterMetricFamily(
-            "agent_tools_limiter_waits", "Requests delayed by the rate limiter", labels=["provider"]
-        )
-        for provider, n in s.limiter_waits.items():
-            waits.add_metric([provider], n)
-        return [calls, latency, requests, retries, cache, waits]
+        return [
+            _counter(
+                "agent_tools_tool_calls", "Tool calls by tool and outcome", ["tool", "outcome"], m.calls
+            ),
+            latency,
+            _counter(
+                "agent_tools_upstream_requests",
+                "Upstream HTTP requests by provider and status",
+                ["provider", "status"],
+                s.requests,
+            ),
+            _counter("agent_tools_upstream_retries", "Upstream retries", ["provider"], s.retries),
+            _counter(
+                "agent_tools_cache_events",
+                "Cache hits, misses, shared hits and stale serves",
+                ["provider", "event"],
+                s.cache,
+            ),
+            _counter(
+                "agent_tools_limiter_waits",
+                "Requests delayed by the rate limiter",
+                ["provider"],
+                s.limiter_waits,
+            ),
+        ]
+
+
+def _counter(
+    name: str, documentation: str, labels: list[str], counts: Mapping[Any, int]
+) -> CounterMetricFamily:
+    """A counter family from counts keyed by a label value, or by a tuple of them in `labels` order."""
+    family = CounterMetricFamily(name, documentation, labels=labels)
+    for key, n in counts.items():
+        values: list[str] = list(cast(tuple[str, ...], key)) if isinstance(key, tuple) else [key]
+        family.add_metric(values, n)
+    return family
 
 
 def render(metrics: Metrics) -> tuple[bytes, str]:
