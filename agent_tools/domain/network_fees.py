@@ -653,6 +653,41 @@ def solana_fee_estimate(
     )
 
 
+def solana_minimum_estimate(
+    *, tx_type: str | int = "transfer", native_usd: float | None = None, signatures: int = 1
+) -> NetworkFeeEstimate:
+    """Solana without fee data: the protocol's base fee, the least any transaction pays.
+
+    5,000 lamports per signature with no priority fee is exact for `slow` (it lands when
+    blocks have room); `standard` and `fast` depend on recent priority fees, which only a live
+    RPC gives, so their amounts are None. Not dated data: ``as_of`` is None.
+    """
+    chain = CHAINS["solana"]
+    label, compute_units = resolve_tx_size(chain, tx_type)
+    price = _check_price(native_usd)
+    if not 1 <= signatures <= 127:
+        raise ValueError(f"signatures must be 1..127, got {signatures}")
+    base = SOLANA_BASE_FEE_LAMPORTS * signatures
+    unknown = {t: _tier(chain, t, fee_rate=None, fee_smallest=None, native_usd=None) for t in TIERS}
+    return NetworkFeeEstimate(
+        chain=chain.name,
+        tx_type=label,
+        compute_units=compute_units,
+        slow=_tier(chain, "slow", fee_rate=0.0, fee_smallest=base, native_usd=price),
+        standard=unknown["standard"],
+        fast=unknown["fast"],
+        base_fee_lamports=base,
+        native_symbol=chain.native_symbol,
+        smallest_unit=chain.smallest_unit,
+        source="protocol-minimum",
+        notes=[
+            f"slow = the base fee, {SOLANA_BASE_FEE_LAMPORTS:,} lamports × {signatures} signature(s), with no "
+            "priority fee: the protocol minimum, which lands only when blocks have room. standard and fast "
+            "need recent priority fees (getRecentPrioritizationFees) and are null.",
+        ],
+    )
+
+
 # --- Offline snapshot ----------------------------------------------------------------------
 
 

@@ -35,6 +35,7 @@ from agent_tools.domain.network_fees import (
     resolve_chain,
     resolve_tx_size,
     solana_fee_estimate,
+    solana_minimum_estimate,
 )
 from agent_tools.errors import AgentToolsError, InvalidArgument, NotFound, UpstreamUnavailable
 from agent_tools.services import Services
@@ -147,10 +148,29 @@ async def _native_price(services: Services, info: ChainInfo) -> tuple[float | No
 
 
 def _from_snapshot(
-    info: ChainInfo, tx_type: TxType, warnings: list[str], *, offline: bool
+    info: ChainInfo,
+    tx_type: TxType,
+    warnings: list[str],
+    *,
+    offline: bool,
+    live_price: tuple[float | None, str | None, str | None] = (None, None, None),
 ) -> NetworkFeeResult:
+    """The bundled snapshot, or Solana's protocol minimum (priced with a live price if there is one)."""
+    reason = "offline mode (AGENT_TOOLS_OFFLINE=1)" if offline else "no live fee source answered"
     estimate = estimate_from_snapshot(info.name, tx_type=tx_type)
     covered = ", ".join(load_fee_snapshot().chains)
+    if estimate is None and info.family == "solana":
+        warnings.append(
+            f"{reason}: slow is Solana's protocol minimum (the base fee, no priority fee); "
+            "standard and fast are null without recent priority fees"
+        )
+        native_usd, price_source, price_warning = (
+            live_price  # (price, its source, a warning), as _native_price
+        )
+        if price_warning and not offline:
+            warnings.append(price_warning)
+        minimum = solana_minimum_estimate(tx_type=tx_type, native_usd=native_usd)
+        return _result(minimum, warnings, native_usd, price_source)
     if estimate is None:
         if offline:
             raise NotFound(
@@ -161,7 +181,6 @@ def _from_snapshot(
             "network_fees",
             f"no fee source answered for {info.name} ({'; '.join(warnings)}), and offline data covers only {covered}",
         )
-    reason = "offline mode (AGENT_TOOLS_OFFLINE=1)" if offline else "no live fee source answered"
     warnings.append(
         f"{reason}: fees from the bundled snapshot of {estimate.as_of}, a daily average, not a live quote"
     )
@@ -169,12 +188,22 @@ def _from_snapshot(
         warnings.append(
             f"fee_native is null: the snapshot gives this fee in USD only, no {info.native_symbol} amount"
         )
+    return _result(estimate, warnings, None, "snapshot" if estimate.standard.fee_usd is not None else None)
+
+
+def _result(
+    offline_estimate: NetworkFeeEstimate,
+    warnings: list[str],
+    native_usd: float | None,
+    price_source: str | None,
+) -> NetworkFeeResult:
+    """An estimate made without live fee data, so stale."""
     return NetworkFeeResult.model_validate(
         {
-            **estimate.model_dump(),
+            **offline_estimate.model_dump(),
             "stale": True,
-            "native_usd": None,
-            "price_source": "snapshot" if estimate.standard.fee_usd is not None else None,
+            "native_usd": native_usd,
+            "price_source": price_source,
             "warnings": warnings,
         }
     )
@@ -219,7 +248,8 @@ async def estimate_network_fee(
         _live_fees(_sources(services, info, tx_type), warnings), _native_price(services, info)
     )
     if live is None:
-        return _from_snapshot(info, tx_type, warnings, offline=False)
+        live_price = (native_usd, price_source, price_warning)
+        return _from_snapshot(info, tx_type, warnings, offline=False, live_price=live_price)
     build, fetched = live
     estimate = build(native_usd)
     if price_warning:
@@ -254,7 +284,9 @@ Sources: mempool.space; Etherscan gas oracle (with AGENT_TOOLS_ETHERSCAN_API_KEY
 chain's RPC eth_feeHistory, else eth_gasPrice; Solana getRecentPrioritizationFees. USD via the
 get_price sources. On rollups (arbitrum, optimism, base) only execution gas is counted, not
 the L1 data fee. Offline or when every source fails, a bundled daily average answers with
-`source: "snapshot"`, `stale: true` (it covers only {", ".join(load_fee_snapshot().chains)})."""
+`source: "snapshot"`, `stale: true` (it covers only {", ".join(load_fee_snapshot().chains)}); solana
+answers with its protocol minimum (`source: "protocol-minimum"`: slow = the base fee, standard and
+fast null); other chains answer with an error."""
 
 
 TOOL = ToolSpec(estimate_network_fee, title="Estimate network fees", description=DESCRIPTION, open_world=True)

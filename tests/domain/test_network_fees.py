@@ -25,6 +25,7 @@ from agent_tools.domain.network_fees import (
     resolve_chain,
     resolve_tx_size,
     solana_fee_estimate,
+    solana_minimum_estimate,
 )
 from tests.fakes.chain import FEE_HISTORY_RECORDED
 
@@ -361,6 +362,24 @@ def test_bundled_snapshot_loads_and_converts() -> None:
     assert btc.standard.fee_rate is None
     assert any("whatever their size" in n for n in btc.notes)
     assert estimate_from_snapshot("solana") is None
+
+
+def test_solana_minimum_is_the_base_fee_per_signature_and_nothing_more() -> None:
+    two = solana_minimum_estimate(tx_type="swap", native_usd=150.0, signatures=2)
+    assert (two.source, two.as_of, two.compute_units, two.base_fee_lamports) == (
+        "protocol-minimum",
+        None,
+        400_000,
+        10_000,
+    )
+    assert (two.slow.fee_rate, two.slow.fee_smallest_unit, two.slow.fee_native) == (0.0, 10_000, 1e-05)
+    assert two.slow.fee_usd == 0.0015  # 0.00001 SOL x $150
+    assert two.standard.fee_smallest_unit is None and two.fast.fee_usd is None and two.fast.fee_rate is None
+    assert solana_minimum_estimate().slow.fee_usd is None  # no price: unknown, not zero
+    with pytest.raises(ValueError, match="native_usd"):
+        solana_minimum_estimate(native_usd=float("nan"))
+    with pytest.raises(ValueError, match="signatures"):
+        solana_minimum_estimate(signatures=0)
 
 
 def test_snapshot_conversion_hand_computed() -> None:

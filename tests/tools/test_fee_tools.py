@@ -407,22 +407,54 @@ async def test_everything_down_answers_from_the_snapshot(services: Services, cha
 async def test_everything_down_without_snapshot_data_is_upstream_unavailable(
     services: Services, chain: FakeChain
 ) -> None:
-    chain.fail_always("solana_rpc", Fault("timeout"))
+    chain.fail_always("evm_rpc_polygon", Fault("timeout"))
     async with connect(services) as client:
-        error = await call_error(client, "estimate_network_fee", chain="solana")
+        error = await call_error(client, "estimate_network_fee", chain="polygon")
     assert error["code"] == "UPSTREAM_UNAVAILABLE" and error["retryable"] is True
     assert "offline data covers only bitcoin, ethereum" in error["message"]
+
+
+async def test_solana_rpc_down_answers_the_protocol_minimum_with_the_live_price(
+    services: Services, chain: FakeChain
+) -> None:
+    chain.fail_always("solana_rpc", Fault("timeout"))
+    async with connect(services) as client:
+        sol = await call(client, "estimate_network_fee", chain="solana")
+    assert (sol["source"], sol["stale"], sol["as_of"]) == ("protocol-minimum", True, None)
+    assert sol["slow"]["fee_smallest_unit"] == 5_000 and sol["slow"]["fee_native"] == 5e-06
+    assert sol["native_usd"] is not None and sol["price_source"] is not None
+    assert sol["slow"]["fee_usd"] == pytest.approx(5e-06 * sol["native_usd"], rel=1e-5)
+    for speed in ("standard", "fast"):  # need recent priority fees: unknown, not guessed
+        assert [sol[speed][k] for k in ("fee_rate", "fee_native", "fee_smallest_unit", "fee_usd")] == [
+            None
+        ] * 4
+    assert any(
+        w.startswith("no live fee source answered: slow is Solana's protocol minimum")
+        for w in sol["warnings"]
+    )
 
 
 async def test_offline_answers_from_the_snapshot_without_requests(chain: FakeChain) -> None:
     async with Services(make_settings(offline=True), transport=chain.transport) as services:
         async with connect(services) as client:
             eth = await call(client, "estimate_network_fee", chain="ethereum")
-            sol = await call_error(client, "estimate_network_fee", chain="solana")
+            sol = await call(client, "estimate_network_fee", chain="solana", tx_type="swap")
+            bsc = await call_error(client, "estimate_network_fee", chain="bsc")
     assert eth["source"] == "snapshot" and eth["stale"] is True and eth["as_of"] == "2026-06-02"
     assert tier(eth)["fee_rate"] == 1.3666068 and tier(eth)["fee_usd"] is not None
     assert eth["warnings"][0].startswith("offline mode (AGENT_TOOLS_OFFLINE=1)")
-    assert sol["code"] == "NOT_FOUND" and "offline data covers only bitcoin, ethereum" in sol["message"]
+    assert (sol["source"], sol["compute_units"], sol["slow"]["fee_smallest_unit"]) == (
+        "protocol-minimum",
+        400_000,
+        5_000,
+    )
+    assert (
+        sol["slow"]["fee_usd"] is None and sol["standard"]["fee_native"] is None
+    )  # no live price or fees offline
+    assert sol["warnings"][0].startswith(
+        "offline mode (AGENT_TOOLS_OFFLINE=1): slow is Solana's protocol minimum"
+    )
+    assert bsc["code"] == "NOT_FOUND" and "offline data covers only bitcoin, ethereum" in bsc["message"]
     assert no_requests(chain)
 
 
