@@ -414,6 +414,7 @@ async def test_everything_down_without_snapshot_data_is_upstream_unavailable(
     assert "offline data covers only bitcoin, ethereum" in error["message"]
 
 
+@pytest.mark.looptime
 async def test_solana_rpc_down_answers_the_protocol_minimum_with_the_live_price(
     services: Services, chain: FakeChain
 ) -> None:
