@@ -613,11 +613,7 @@ def solana_fee_estimate(
     report 0 and count). Fee = 5,000 lamports × signatures + ⌈price × CU limit / 10⁶⌉, the
     runtime's own rounding.
     """
-    chain = CHAINS["solana"]
-    label, compute_units = resolve_tx_size(chain, tx_type)
-    price = _check_price(native_usd)
-    if not 1 <= signatures <= 127:
-        raise ValueError(f"signatures must be 1..127, got {signatures}")
+    tx = _SolanaTx.of(tx_type, native_usd, signatures)
     if not prioritization_fees:
         raise UpstreamDataError("getRecentPrioritizationFees: empty result, no recent fee samples")
     samples: list[int] = []
@@ -628,28 +624,17 @@ def solana_fee_estimate(
                 f"getRecentPrioritizationFees[{i}].prioritizationFee: expected an integer >= 0, got {_truncated(value)}"
             )
         samples.append(value)
-    base = SOLANA_BASE_FEE_LAMPORTS * signatures
     tiers: dict[TierName, FeeTier] = {}
     for tier, pct in zip(TIERS, TIER_PERCENTILES, strict=True):
         micro = _percentile(samples, pct)
-        lamports = base + math.ceil(micro * compute_units / 1_000_000)
-        tiers[tier] = _tier(chain, tier, fee_rate=micro, fee_smallest=lamports, native_usd=price)
-    return NetworkFeeEstimate(
-        chain=chain.name,
-        tx_type=label,
-        compute_units=compute_units,
-        slow=tiers["slow"],
-        standard=tiers["standard"],
-        fast=tiers["fast"],
-        base_fee_lamports=base,
-        native_symbol=chain.native_symbol,
-        smallest_unit=chain.smallest_unit,
+        lamports = tx.base + math.ceil(micro * tx.compute_units / 1_000_000)
+        tiers[tier] = _tier(tx.chain, tier, fee_rate=micro, fee_smallest=lamports, native_usd=tx.price)
+    return tx.estimate(
+        tiers,
         source="getRecentPrioritizationFees",
-        notes=[
-            f"fee = {SOLANA_BASE_FEE_LAMPORTS:,} lamports × {signatures} signature(s) + priority price × "
-            f"{compute_units:,} CU limit; priority price = "
-            f"{'/'.join(map(str, TIER_PERCENTILES))}th percentile of {len(samples)} recent slots.",
-        ],
+        note=f"fee = {SOLANA_BASE_FEE_LAMPORTS:,} lamports × {signatures} signature(s) + priority price × "
+        f"{tx.compute_units:,} CU limit; priority price = "
+        f"{'/'.join(map(str, TIER_PERCENTILES))}th percentile of {len(samples)} recent slots.",
     )
 
 
@@ -662,30 +647,56 @@ def solana_minimum_estimate(
     blocks have room); `standard` and `fast` depend on recent priority fees, which only a live
     RPC gives, so their amounts are None. Not dated data: ``as_of`` is None.
     """
-    chain = CHAINS["solana"]
-    label, compute_units = resolve_tx_size(chain, tx_type)
-    price = _check_price(native_usd)
-    if not 1 <= signatures <= 127:
-        raise ValueError(f"signatures must be 1..127, got {signatures}")
-    base = SOLANA_BASE_FEE_LAMPORTS * signatures
-    unknown = {t: _tier(chain, t, fee_rate=None, fee_smallest=None, native_usd=None) for t in TIERS}
-    return NetworkFeeEstimate(
-        chain=chain.name,
-        tx_type=label,
-        compute_units=compute_units,
-        slow=_tier(chain, "slow", fee_rate=0.0, fee_smallest=base, native_usd=price),
-        standard=unknown["standard"],
-        fast=unknown["fast"],
-        base_fee_lamports=base,
-        native_symbol=chain.native_symbol,
-        smallest_unit=chain.smallest_unit,
+    tx = _SolanaTx.of(tx_type, native_usd, signatures)
+    unknown: dict[TierName, FeeTier] = {  # standard, fast
+        t: _tier(tx.chain, t, fee_rate=None, fee_smallest=None, native_usd=None) for t in TIERS[1:]
+    }
+    tiers: dict[TierName, FeeTier] = {
+        "slow": _tier(tx.chain, "slow", fee_rate=0.0, fee_smallest=tx.base, native_usd=tx.price),
+        **unknown,
+    }
+    return tx.estimate(
+        tiers,
         source="protocol-minimum",
-        notes=[
-            f"slow = the base fee, {SOLANA_BASE_FEE_LAMPORTS:,} lamports × {signatures} signature(s), with no "
-            "priority fee: the protocol minimum, which lands only when blocks have room. standard and fast "
-            "need recent priority fees (getRecentPrioritizationFees) and are null.",
-        ],
+        note=f"slow = the base fee, {SOLANA_BASE_FEE_LAMPORTS:,} lamports × {signatures} signature(s), with no "
+        "priority fee: the protocol minimum, which lands only when blocks have room. standard and fast "
+        "need recent priority fees (getRecentPrioritizationFees) and are null.",
     )
+
+
+@dataclass(frozen=True)
+class _SolanaTx:
+    """One Solana transaction's checked inputs: its size, the coin's price and its base fee."""
+
+    chain: ChainInfo
+    label: str
+    compute_units: int
+    price: float | None
+    base: int  # lamports: 5,000 per signature
+
+    @classmethod
+    def of(cls, tx_type: str | int, native_usd: float | None, signatures: int) -> _SolanaTx:
+        chain = CHAINS["solana"]
+        label, compute_units = resolve_tx_size(chain, tx_type)
+        price = _check_price(native_usd)
+        if not 1 <= signatures <= 127:
+            raise ValueError(f"signatures must be 1..127, got {signatures}")
+        return cls(chain, label, compute_units, price, SOLANA_BASE_FEE_LAMPORTS * signatures)
+
+    def estimate(self, tiers: Mapping[TierName, FeeTier], *, source: str, note: str) -> NetworkFeeEstimate:
+        return NetworkFeeEstimate(
+            chain=self.chain.name,
+            tx_type=self.label,
+            compute_units=self.compute_units,
+            slow=tiers["slow"],
+            standard=tiers["standard"],
+            fast=tiers["fast"],
+            base_fee_lamports=self.base,
+            native_symbol=self.chain.native_symbol,
+            smallest_unit=self.chain.smallest_unit,
+            source=source,
+            notes=[note],
+        )
 
 
 # --- Offline snapshot ----------------------------------------------------------------------
