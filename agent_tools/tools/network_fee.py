@@ -164,13 +164,11 @@ def _from_snapshot(
             f"{reason}: slow is Solana's protocol minimum (the base fee, no priority fee); "
             "standard and fast are null without recent priority fees"
         )
-        native_usd, price_source, price_warning = (
-            live_price  # (price, its source, a warning), as _native_price
-        )
-        if price_warning and not offline:
+        native_usd, price_source, price_warning = live_price  # as _native_price returns it
+        if price_warning:
             warnings.append(price_warning)
         minimum = solana_minimum_estimate(tx_type=tx_type, native_usd=native_usd)
-        return _result(minimum, warnings, native_usd, price_source)
+        return _result(minimum, warnings, stale=True, native_usd=native_usd, price_source=price_source)
     if estimate is None:
         if offline:
             raise NotFound(
@@ -188,20 +186,25 @@ def _from_snapshot(
         warnings.append(
             f"fee_native is null: the snapshot gives this fee in USD only, no {info.native_symbol} amount"
         )
-    return _result(estimate, warnings, None, "snapshot" if estimate.standard.fee_usd is not None else None)
+    price_source = "snapshot" if estimate.standard.fee_usd is not None else None
+    return _result(estimate, warnings, stale=True, native_usd=None, price_source=price_source)
 
 
 def _result(
-    offline_estimate: NetworkFeeEstimate,
+    estimate: NetworkFeeEstimate,
     warnings: list[str],
+    *,
+    stale: bool,
     native_usd: float | None,
     price_source: str | None,
+    as_of: str | None = None,
 ) -> NetworkFeeResult:
-    """An estimate made without live fee data, so stale."""
+    """The tool's answer: the estimate, its provenance (`as_of` overrides the estimate's own) and warnings."""
     return NetworkFeeResult.model_validate(
         {
-            **offline_estimate.model_dump(),
-            "stale": True,
+            **estimate.model_dump(),
+            "as_of": as_of or estimate.as_of,
+            "stale": stale,
             "native_usd": native_usd,
             "price_source": price_source,
             "warnings": warnings,
@@ -257,15 +260,13 @@ async def estimate_network_fee(
     as_of = datetime.fromtimestamp(fetched.fetched_at, UTC)
     if fetched.stale:
         warnings.append(f"fee data is stale: served from cache, fetched at {as_of.isoformat()}")
-    return NetworkFeeResult.model_validate(
-        {
-            **estimate.model_dump(),
-            "as_of": as_of.isoformat(),
-            "stale": fetched.stale,
-            "native_usd": native_usd,
-            "price_source": price_source,
-            "warnings": warnings,
-        }
+    return _result(
+        estimate,
+        warnings,
+        stale=fetched.stale,
+        native_usd=native_usd,
+        price_source=price_source,
+        as_of=as_of.isoformat(),
     )
 
 
