@@ -256,11 +256,14 @@ def parse_schedule(text: str, filename: str) -> ExchangeSchedule:
 def load_schedule_dir(directory: Traversable) -> dict[str, ExchangeSchedule]:
     """Load every ``*.json`` schedule in ``directory`` (uncached; see :func:`load_schedules`)."""
     schedules: dict[str, ExchangeSchedule] = {}
-    for entry in sorted(directory.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".json"):
-            schedule = parse_schedule(entry.read_text(encoding="utf-8"), entry.name)
-            schedules[schedule.exchange] = schedule
+    for entry in _schedule_files(directory):
+        schedule = parse_schedule(entry.read_text(encoding="utf-8"), entry.name)
+        schedules[schedule.exchange] = schedule
     return schedules
+
+
+def _schedule_files(directory: Traversable) -> list[Traversable]:
+    return sorted((e for e in directory.iterdir() if e.name.endswith(".json")), key=lambda e: e.name)
 
 
 @functools.cache
@@ -275,11 +278,7 @@ def supported_exchanges() -> list[str]:
     Read from the file names, which `parse_schedule` holds to the ids, so that listing them
     (the tool description does, at start-up) parses nothing.
     """
-    return sorted(
-        entry.name.removesuffix(".json")
-        for entry in files(SCHEDULE_PACKAGE).iterdir()
-        if entry.name.endswith(".json")
-    )
+    return [entry.name.removesuffix(".json") for entry in _schedule_files(files(SCHEDULE_PACKAGE))]
 
 
 def _decimal_or_none(value: object) -> Decimal | None:
