@@ -15,9 +15,8 @@ import argparse
 import asyncio
 import gc
 import json
-import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn, cast
+from typing import Any, cast
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -66,7 +65,7 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def _call(args: argparse.Namespace) -> None:
-    arguments = dict(_parse_arg(a) for a in args.arg)
+    arguments: dict[str, Any] = dict(args.arg)
     _run_tool(args.tool, arguments, pretty=args.pretty)
 
 
@@ -114,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
         "--arg",
         action="append",
         default=[],
+        type=_parse_arg,
         metavar="KEY=VALUE",
         help="a tool argument; VALUE is parsed as JSON when it can be (repeatable)",
     )
@@ -156,17 +156,12 @@ def _parser() -> argparse.ArgumentParser:
 def _parse_arg(text: str) -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     if not sep or not key:
-        _usage_error(f"--arg takes key=value, got {text!r}")
+        raise argparse.ArgumentTypeError(f"takes key=value, got {text!r}")
     try:
         value: Any = json.loads(raw)
     except ValueError:
         value = raw
     return key, value
-
-
-def _usage_error(message: str) -> NoReturn:
-    print(f"agent-tools: error: {message}", file=sys.stderr)
-    raise SystemExit(2)
 
 
 def _run_tool(tool: str, arguments: dict[str, Any], *, pretty: bool) -> None:
