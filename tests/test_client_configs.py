@@ -30,13 +30,13 @@ SCRIPT = Path(sys.executable).parent / "agent-tools"  # the console script of th
 
 
 def _json_configs() -> dict[str, dict[str, Any]]:
-    """Each JSON block's agent-tools server entry, by the key that holds it (mcpServers or servers)."""
+    """Each JSON config block, by the key that holds its servers (mcpServers or servers)."""
     found: dict[str, dict[str, Any]] = {}
     for block in re.findall(r"```json\n(.*?)```", README, re.S):
         config = json.loads(block)
         for key in ("mcpServers", "servers"):
             if key in config:
-                found[key] = config[key]["agent-tools"]
+                found[key] = config
     return found
 
 
@@ -73,16 +73,17 @@ def test_the_readme_has_each_client_config() -> None:
 
 @pytest.mark.skipif(not SCRIPT.exists(), reason="needs the package installed in this venv (pip install -e .)")
 async def test_claude_desktop_and_cursor_config_starts_the_server() -> None:
-    entry = _json_configs()["mcpServers"]
+    entry = _json_configs()["mcpServers"]["mcpServers"]["agent-tools"]
     _assert_known_settings(entry["env"])
     await _assert_serves_tools(_spawn(entry["command"], entry["args"], entry["env"]))
 
 
 @pytest.mark.skipif(not SCRIPT.exists(), reason="needs the package installed in this venv (pip install -e .)")
 async def test_vscode_config_starts_the_server_with_its_input_filled_in() -> None:
-    entry = _json_configs()["servers"]
+    config = _json_configs()["servers"]
+    entry = config["servers"]["agent-tools"]
     assert entry["type"] == "stdio"
-    inputs = {i["id"] for i in json.loads(re.findall(r"```json\n(.*?)```", README, re.S)[1])["inputs"]}
+    inputs = {i["id"] for i in config["inputs"]}
     env: dict[str, str] = {}
     for name, value in entry["env"].items():
         reference = re.fullmatch(r"\$\{input:(.+)\}", value)
