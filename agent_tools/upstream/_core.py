@@ -287,6 +287,28 @@ def parse_retry_after(value: str | None, wall_now: float) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
+def _with_wait(
+    failure: AgentToolsError | Retryable, retry_after: float | None, hint: str | None
+) -> AgentToolsError | Retryable:
+    """A rate limit a hook classified, completed with the response's Retry-After and the provider's hint.
+
+    A wait the hook set itself (say, a per-second limit it knows) is kept.
+    """
+    error = failure.error if isinstance(failure, Retryable) else failure
+    if not isinstance(error, UpstreamRateLimited):
+        return failure
+    if error.retry_after_s is None and retry_after is not None:
+        error.retry_after_s = retry_after
+    if error.retry_after_s is not None and "try again in" not in error.message:
+        error.message = f"{error.message}; try again in {math.ceil(error.retry_after_s)} s"
+        error.args = (error.message,)
+    if error.hint is None:
+        error.hint = hint
+    if isinstance(failure, Retryable) and failure.retry_after is None:
+        failure.retry_after = error.retry_after_s
+    return failure
+
+
 _BACKOFF = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)  # 0.5, 1, 2, 4 s (+ up to 0.5 s)
 
 ErrorHook = Callable[[httpx.Response, Any], "AgentToolsError | Retryable | None"]
@@ -851,23 +873,16 @@ class Upstream:
         except ValueError:
             parsed, well_formed = None, False
 
+        # the one place Retry-After is read: hooks only classify, the wait is added here
+        retry_after = parse_retry_after(response.headers.get("retry-after"), self._p.clock.wall())
         if spec.error_hook is not None:
             special = spec.error_hook(response, parsed)
             if special is not None:
-                raise special
+                raise _with_wait(special, retry_after, spec.hint)
 
-        retry_after = parse_retry_after(response.headers.get("retry-after"), self._p.clock.wall())
         if status == 429:
-            wait_text = f"; try again in {math.ceil(retry_after)} s" if retry_after is not None else ""
-            raise Retryable(
-                UpstreamRateLimited(
-                    spec.name,
-                    f"{spec.display} is rate limiting{wait_text}",
-                    retry_after_s=retry_after,
-                    hint=spec.hint,
-                ),
-                retry_after,
-            )
+            limited = UpstreamRateLimited(spec.name, f"{spec.display} is rate limiting")
+            raise _with_wait(Retryable(limited), retry_after, spec.hint)
         if status >= 500:
             raise Retryable(UpstreamUnavailable(spec.name, f"{spec.display} failed with HTTP {status}"))
         if status == 404:

@@ -10,7 +10,7 @@ from pydantic import FailFast
 from agent_tools.errors import AgentToolsError, UpstreamRateLimited, UpstreamUnavailable
 from agent_tools.settings import Settings
 from agent_tools.upstream._bodies import Body, BodyAdapter
-from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec, Retryable, parse_retry_after
+from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec, Retryable
 
 PRICE_TTL_S = 30.0
 
@@ -26,13 +26,10 @@ _TICKERS = BodyAdapter(Annotated[list[TickerPrice], FailFast()])
 def _error_hook(response: httpx.Response, _body: Any) -> AgentToolsError | Retryable | None:
     """418 is an IP ban: retrying only lengthens it, so fail at once with the wait."""
     status = response.status_code
-    if status == 418:
-        wait = parse_retry_after(response.headers.get("retry-after"), 0.0)
+    if status == 418:  # the pipeline adds the wait from Retry-After
         return UpstreamRateLimited(
             "binance",
-            "Binance has banned this IP for sending too many requests"
-            + (f"; the ban ends in {int(wait)} s" if wait is not None else ""),
-            retry_after_s=wait,
+            "Binance has banned this IP for sending too many requests",
             hint="lower AGENT_TOOLS_BINANCE_RATE_PER_MIN",
         )
     if status == 451:

@@ -8,10 +8,10 @@ from typing import Annotated, Any, cast
 import httpx
 from pydantic import FailFast, StrictFloat, StrictInt
 
-from agent_tools.errors import AgentToolsError, NotConfigured, UpstreamRateLimited
+from agent_tools.errors import AgentToolsError, NotConfigured
 from agent_tools.settings import Settings
 from agent_tools.upstream._bodies import Body, BodyAdapter
-from agent_tools.upstream._core import Batcher, Fetched, Pipeline, ProviderSpec, Retryable, parse_retry_after
+from agent_tools.upstream._core import Batcher, Fetched, Pipeline, ProviderSpec, Retryable
 
 PRICE_TTL_S = 60.0
 METADATA_TTL_S = 6 * 3600.0
@@ -50,7 +50,7 @@ _SEARCH = BodyAdapter(SearchResult)
 
 
 def _error_hook(response: httpx.Response, body: Any) -> AgentToolsError | Retryable | None:
-    """CoinGecko reports key and plan problems as error codes inside the body."""
+    """CoinGecko reports key and plan problems as error codes inside the body (a 429 takes the usual path)."""
     code: object = None
     if isinstance(body, dict):
         fields = cast(dict[str, object], body)
@@ -75,17 +75,6 @@ def _error_hook(response: httpx.Response, body: Any) -> AgentToolsError | Retrya
             f"CoinGecko refused the request (HTTP {response.status_code}): key missing, invalid or"
             " not allowed on this plan",
             hint="check AGENT_TOOLS_COINGECKO_API_KEY and AGENT_TOOLS_COINGECKO_PLAN",
-        )
-    if response.status_code == 429:
-        wait = parse_retry_after(response.headers.get("retry-after"), 0.0)
-        return Retryable(
-            UpstreamRateLimited(
-                "coingecko",
-                "CoinGecko is rate limiting" + (f"; try again in {int(wait)} s" if wait else ""),
-                retry_after_s=wait,
-                hint=_KEY_HINT,
-            ),
-            wait,
         )
     return None
 

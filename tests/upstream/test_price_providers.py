@@ -149,3 +149,52 @@ async def test_a_huge_garbage_coin_list_is_refused_as_bad_response() -> None:
             pytest.raises(UpstreamBadResponse, match="unexpected response shape"),
         ):
             await s.coingecko.coins_list()
+
+
+def _http_date(seconds_ahead: float) -> str:
+    import email.utils
+    import time
+
+    return email.utils.formatdate(time.time() + seconds_ahead, usegmt=True)
+
+
+async def test_coingecko_429_with_http_date_retry_after_waits_that_long_then_answers() -> None:
+    """An HTTP-date Retry-After 30 s ahead is a 30 s wait, not three days (it was read against epoch 0)."""
+    fake = FakeUpstream()
+    body = {"status": {"error_code": 429, "error_message": "You've exceeded the Rate Limit."}}
+    fake.fail("coingecko", Fault("status", 429, body=body, headers={"retry-after": _http_date(30)}))
+    async with Services(make_settings(), transport=fake.transport) as s:
+        with deadline_scope(s.clock, 60):
+            prices = await s.coingecko.prices(["bitcoin"], "usd")
+    assert prices["bitcoin"] is not None
+    assert fake.count("coingecko") == 2
+
+
+async def test_coingecko_429_with_http_date_past_the_deadline_reports_that_wait() -> None:
+    fake = FakeUpstream()
+    fake.fail_always("coingecko", Fault("status", 429, headers={"retry-after": _http_date(30)}))
+    async with Services(make_settings(), transport=fake.transport) as s:
+        with deadline_scope(s.clock, 10), pytest.raises(UpstreamRateLimited) as caught:
+            await s.coingecko.prices(["bitcoin"], "usd")
+    assert caught.value.retry_after_s is not None and 28 <= caught.value.retry_after_s <= 30
+    assert "259200" not in caught.value.message
+
+
+async def test_coingecko_rate_limit_hint_names_the_key_only_when_none_is_set() -> None:
+    fake = FakeUpstream()
+    fake.fail_always("coingecko", Fault("status", 429, headers={"retry-after": "3600"}))
+    settings = make_settings(coingecko_api_key=SecretStr("CG-demo"))
+    async with Services(settings, transport=fake.transport) as s:
+        with deadline_scope(s.clock, 10), pytest.raises(UpstreamRateLimited) as caught:
+            await s.coingecko.prices(["bitcoin"], "usd")
+    assert caught.value.retry_after_s == 3600.0
+    assert "AGENT_TOOLS_COINGECKO_API_KEY" not in (caught.value.hint or "")
+
+
+async def test_binance_418_with_http_date_reports_the_real_wait() -> None:
+    fake = FakeUpstream()
+    fake.fail("binance", Fault("status", 418, headers={"retry-after": _http_date(120)}))
+    async with Services(make_settings(), transport=fake.transport) as s:
+        with deadline_scope(s.clock, 10), pytest.raises(UpstreamRateLimited) as caught:
+            await s.binance.all_prices()
+    assert caught.value.retry_after_s is not None and 118 <= caught.value.retry_after_s <= 120
