@@ -84,6 +84,10 @@ class UpstreamBadResponse(UpstreamError):
     code = "UPSTREAM_BAD_RESPONSE"
 
 
+class UpstreamDrifted(UpstreamBadResponse):
+    """The body parsed but is not the shape we read (a renamed or missing field): schema drift."""
+
+
 class DeadlineExceeded(AgentToolsError):
     code = "DEADLINE_EXCEEDED"
     default_retryable = True

@@ -50,6 +50,12 @@ class _Collector(Collector):
                 s.cache,
             ),
             _counter(
+                "agent_tools_upstream_drift",
+                "Upstream bodies not in the documented shape (schema drift), by provider",
+                ["provider"],
+                s.drift,
+            ),
+            _counter(
                 "agent_tools_limiter_waits",
                 "Requests delayed by the rate limiter",
                 ["provider"],

@@ -7,7 +7,7 @@ source did not report that fact) and call ``assess``. Rules of the house applied
   flag; for liquidity, pair age and trade counts market data outranks the rest. Between equally strong
   sources the riskier value wins. A finding's evidence lists every source's value.
 * A fact no source reported is listed in ``coverage.unknown`` and keeps the level from being ``low``;
-  when none of the key facts is reported the level is ``unknown``.
+  when no source reports whether the token can be sold (the key facts) the level is ``unknown``.
 * Honeypot, a ~100 % sell tax or a known-malicious list hit force ``critical``; otherwise the fitted
   model's score (``rug_model``), lifted to the floor of the worst finding's severity.
 """
@@ -545,17 +545,19 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     ),
 }
 KEY_FACTS: dict[str, tuple[str, ...]] = {
-    "evm": ("is_honeypot", "sell_tax_pct", "liquidity_usd"),
-    "solana": ("mint_authority", "freeze_authority", "liquidity_usd"),
+    "evm": ("is_honeypot", "sell_tax_pct"),
+    "solana": ("mint_authority", "freeze_authority"),
 }
+"""Whether holders can get out: with none of these reported, no level but `unknown` (or a worse one
+other facts prove) is honest. A failed or drifted source can therefore never make a token look safer."""
 KNOWN_BAD_CHECK = "known_malicious_lists"
 
 LEVEL_RULES = (
     "Honeypot, a sell tax of ~100 % or a hit on a bundled known-malicious list force critical. Otherwise "
     "risk_score is the fitted model's score, lifted to the high threshold by any high-severity finding and "
     "to the medium threshold by any medium-severity finding or any expected check no source reported. "
-    "When no source reports the key facts (EVM: honeypot, sell tax, liquidity; Solana: mint authority, "
-    "freeze authority, liquidity) and nothing high was found, risk_level is unknown and risk_score null."
+    "When no source reports whether the token can be sold (EVM: honeypot or sell tax; Solana: mint or "
+    "freeze authority) and nothing high was found, risk_level is unknown and risk_score null."
 )
 
 

@@ -11,18 +11,52 @@ first time a body is parsed.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict, TypeAdapter, model_validator
 from typing_extensions import TypeForm
 
 T = TypeVar("T")
 
 
 class Body(BaseModel):
-    """Base for upstream bodies: unknown keys are ignored, so an upstream's additions are not drift."""
+    """Base for upstream bodies: unknown keys are ignored, so an upstream's additions are not drift.
+
+    A renamed key is drift, though: a field we read that is absent while a key differing from it
+    only in case, `_` or `-` is present (`sell_tax` sent as `sellTax`) fails validation instead of
+    quietly reading as "not reported".
+    """
 
     model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_renamed_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            keys = cast(dict[object, object], data).keys()
+            missing = [k for k in _field_keys(cls) if k not in keys]
+            if missing:
+                sent = {_squash(k): k for k in keys if isinstance(k, str)}
+                for key in missing:
+                    renamed = sent.get(_squash(key))
+                    if renamed is not None:
+                        raise ValueError(f"{key!r} is missing; a key differing only in case or '_' was sent")
+        return cast(object, data)
+
+
+def _squash(key: str) -> str:
+    return key.lower().replace("_", "").replace("-", "")
+
+
+def _field_keys(model: type[BaseModel]) -> tuple[str, ...]:
+    """The keys a model reads (aliases where set), computed once per model."""
+    keys = _FIELD_KEYS.get(model)
+    if keys is None:
+        keys = _FIELD_KEYS[model] = tuple(f.alias or name for name, f in model.model_fields.items())
+    return keys
+
+
+_FIELD_KEYS: dict[type[BaseModel], tuple[str, ...]] = {}
 
 
 class BodyAdapter(Generic[T]):

@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Generator, Hashable, Iterable, Mapping
@@ -40,6 +41,7 @@ from agent_tools.errors import (
     AgentToolsError,
     DeadlineExceeded,
     UpstreamBadResponse,
+    UpstreamDrifted,
     UpstreamError,
     UpstreamRateLimited,
     UpstreamUnavailable,
@@ -118,6 +120,7 @@ class Stats:
     retries: Counter[str] = field(default_factory=Counter[str])
     cache: Counter[tuple[str, str]] = field(default_factory=Counter[tuple[str, str]])
     limiter_waits: Counter[str] = field(default_factory=Counter[str])
+    drift: Counter[str] = field(default_factory=Counter[str])  # bodies not in the shape we read
 
 
 # --- cache ---------------------------------------------------------------------------------
@@ -663,8 +666,20 @@ def _where(error: ValidationError) -> str:
     count = error.error_count()
     if count > 20:
         return f"{count} fields wrong"
-    places = sorted({".".join(str(p) for p in e["loc"]) or "<root>" for e in error.errors(include_url=False)})
+    places = sorted(
+        {".".join(_loc_part(p) for p in e["loc"]) or "<root>" for e in error.errors(include_url=False)}
+    )
     return "at " + ", ".join(places[:5])
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.-]{1,48}")
+
+
+def _loc_part(part: str | int) -> str:
+    """A location step for a message: our field names and indexes as they are; a provider's own
+    dict key (an address, or anything a hostile body sends) only when short and plain."""
+    text = str(part)
+    return text if _PLAIN_KEY.fullmatch(text) else "<key>"
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:
@@ -777,9 +792,15 @@ class Upstream:
         try:
             return adapter.validate_python(raw)
         except ValidationError as exc:
-            raise UpstreamBadResponse(
+            # drift: failed for this call, counted and logged, and never cached as a good answer
+            where = _where(exc)
+            self._p.stats.drift[self.spec.name] += 1
+            log.warning(
+                "upstream body drifted", extra={"provider": self.spec.name, "path": path, "where": where}
+            )
+            raise UpstreamDrifted(
                 self.spec.name,
-                f"{self.spec.display} returned an unexpected response shape ({_where(exc)})",
+                f"{self.spec.display} changed its response format ({where})",
                 hint="the provider may have changed its API; try again later or report it",
             ) from None
 

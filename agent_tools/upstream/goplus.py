@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from agent_tools.errors import (
     AgentToolsError,
@@ -96,6 +96,17 @@ class EvmTokenSecurity(Tolerant):
     lp_holders: list[GoPlusHolder] | None = None
 
 
+_SIMULATED = ("buy_tax", "sell_tax", "is_honeypot")
+"""What GoPlus simulates for an open-source token that trades on a DEX (values may be "": unknown)."""
+
+
+def _simulated_keys_present(record: EvmTokenSecurity) -> None:
+    if record.is_open_source == "1" and record.is_in_dex == "1":
+        missing = [k for k in _SIMULATED if k not in record.model_fields_set]
+        if missing:
+            raise ValueError(f"an open-source DEX token without {', '.join(missing)}")
+
+
 class SolanaAuthority(Tolerant):
     """`{status: "0"|"1", authority: [...]}`; status "1" means the authority is still set."""
 
@@ -137,7 +148,17 @@ class GoPlusToken(Generic[T]):
     pending: bool
 
 
-_EVM = BodyAdapter(GoPlusEnvelope[EvmTokenSecurity])
+class EvmEnvelope(GoPlusEnvelope[EvmTokenSecurity]):
+    @model_validator(mode="after")
+    def _complete(self) -> EvmEnvelope:
+        """A complete (code 1) record lacking the simulated fields is drift; pending (code 2) may lack them."""
+        if self.code == OK:
+            for record in (self.result or {}).values():
+                _simulated_keys_present(record)
+        return self
+
+
+_EVM = BodyAdapter(EvmEnvelope)
 _SOLANA = BodyAdapter(GoPlusEnvelope[SolanaTokenSecurity])
 
 

@@ -7,6 +7,8 @@ GoPlus; several counters and timestamps arrive as strings; `summary` may be null
 
 from __future__ import annotations
 
+from pydantic import model_validator
+
 from agent_tools.settings import Settings
 from agent_tools.upstream._bodies import BodyAdapter
 from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec
@@ -73,6 +75,15 @@ class HoneypotReply(Tolerant):
     simulationResult: SimulationResult | None = None
     contractCode: ContractCode | None = None
     pair: HoneypotPair | None = None
+
+    @model_validator(mode="after")
+    def _verdict_present(self) -> HoneypotReply:
+        """A simulation that ran carries its verdict and taxes; without them the reply is drift."""
+        if self.simulationSuccess is not False:
+            missing = [k for k in ("honeypotResult", "simulationResult") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"the simulation ran but {' and '.join(missing)} is missing")
+        return self
 
 
 _REPLY = BodyAdapter(HoneypotReply)

@@ -351,6 +351,7 @@ MEMELON = "9DVNHn7haa3ssQgBK1bgVKZkQ7myV8aDdPywXQsipump"
 SOL_AUTHORITIES = "H5SmFP1HMML7HdvEKyAcGZ8L8hRJoivoo6yoKjEVbpn2"
 SOL_UNKNOWN = "DEFaVzfL1pMbmPY6rdnpQWPSmDmMU3Ua2ezEivqTbvTc"  # known to GoPlus and DexScreener, not RugCheck
 WETH_ON_BASE = "0x4200000000000000000000000000000000000006"
+TAXED = "0x3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f"  # sellable, but a 35 % sell tax
 
 
 def goplus_evm(**changes: Any) -> dict[str, Any]:
@@ -653,6 +654,16 @@ def _sol_authorities() -> Token:
     )
 
 
+def _taxed() -> Token:
+    """A blue chip in every respect but one: a 35 % sell tax, which both tax sources report."""
+    token = _blue_chip()
+    assert token.goplus is not None and token.honeypot is not None
+    token.goplus.update(buy_tax="0.05", sell_tax="0.35")
+    token.honeypot["simulationResult"] |= {"buyTax": 5.0, "sellTax": 35.0}
+    token.pairs = [dex_pair(TAXED, liquidity=50_000_000.0, created_s=YEARS_AGO_S, buys=900, sells=1000)]
+    return token
+
+
 def scenarios() -> dict[str, Token]:
     """Tokens by address (lower-case for EVM, as given for Solana)."""
     return {
@@ -678,6 +689,7 @@ def scenarios() -> dict[str, Token]:
         MEMELON: _memelon(),
         SOL_AUTHORITIES: _sol_authorities(),
         SOL_UNKNOWN: Token(goplus=goplus_solana(mint_authority=False, freeze_authority=False, tvl="250000")),
+        TAXED: _taxed(),
     }
 
 

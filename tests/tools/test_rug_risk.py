@@ -24,6 +24,7 @@ from tests.fakes.security import (
     SOL_AUTHORITIES,
     SOL_UNKNOWN,
     SPARSE,
+    TAXED,
     TROE,
     UNVERIFIED,
     WETH,
@@ -381,3 +382,101 @@ async def test_property_invalid_input_never_reaches_upstream(chain: str, address
         error = await call_error(client, TOOL, chain=chain, address=address)
     assert error["code"] == "INVALID_ARGUMENT"
     assert fake.requests == []
+
+
+# --- schema drift: a renamed field is a failed source, never a lower risk -----------------------------------
+
+
+def _rename(record: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
+    return {renames.get(key, key): value for key, value in record.items()}
+
+
+def drift_goplus(sfake: SecurityFake, address: str) -> None:
+    """GoPlus switches its risk fields to camelCase (the rest of the record is unchanged)."""
+    token = sfake.tokens[address]
+    assert token.goplus is not None
+    token.goplus = _rename(
+        token.goplus, {"sell_tax": "sellTax", "buy_tax": "buyTax", "is_honeypot": "isHoneypot"}
+    )
+
+
+def drift_honeypot(sfake: SecurityFake, address: str) -> None:
+    """Honeypot.is stops sending its simulation section (the verdict it is asked for)."""
+    token = sfake.tokens[address]
+    assert token.honeypot is not None
+    token.honeypot = {k: v for k, v in token.honeypot.items() if k != "simulationResult"}
+
+
+def drift_dexscreener(sfake: SecurityFake, address: str) -> None:
+    token = sfake.tokens[address]
+    assert token.pairs is not None
+    token.pairs = [
+        _rename(p, {"liquidity": "Liquidity", "pairCreatedAt": "pair_created_at"}) for p in token.pairs
+    ]
+
+
+def drift_rugcheck(sfake: SecurityFake, address: str) -> None:
+    token = sfake.tokens[address]
+    assert token.rugcheck is not None
+    renames = {"mintAuthority": "mint_authority", "freezeAuthority": "freeze_authority"}
+    token.rugcheck = _rename(token.rugcheck, renames)
+    token.rugcheck["token"] = _rename(token.rugcheck["token"], renames)
+
+
+async def test_renamed_tax_fields_are_failed_sources_not_a_lower_risk(
+    svc: Services, sfake: SecurityFake
+) -> None:
+    """The reproduction: GoPlus renames sell_tax, Honeypot.is drops simulationResult; the 35 % sell tax
+    was lost, the level fell from high to medium and both sources still counted as ok."""
+    healthy = await assess(svc, "ethereum", TAXED)
+    assert healthy["risk_level"] == "high" and codes(healthy)["HIGH_SELL_TAX"] == "high"
+
+    fresh = SecurityFake()
+    fresh.fail_always("goplus", Fault("status", 503))
+    fresh.fail_always("honeypot", Fault("status", 503))
+    async with Services(make_settings(), clock=FixedWall(), transport=fresh.transport) as down_svc:
+        down = await assess(down_svc, "ethereum", TAXED)
+
+    drifted_fake = SecurityFake()
+    drift_goplus(drifted_fake, TAXED)
+    drift_honeypot(drifted_fake, TAXED)
+    async with Services(make_settings(), clock=FixedWall(), transport=drifted_fake.transport) as s:
+        drifted = await assess(s, "ethereum", TAXED)
+        assert set(drifted["coverage"]["sources_failed"]) == {"goplus", "honeypot.is"}
+        assert drifted["coverage"]["sources_ok"] == ["dexscreener"]
+        assert (drifted["risk_level"], drifted["risk_score"]) == (down["risk_level"], down["risk_score"])
+        assert drifted["risk_level"] not in ("low", "medium")
+        details = {st["name"]: st["detail"] for st in drifted["source_status"]}
+        assert "changed" in details["goplus"] and "changed" in details["honeypot.is"]
+        assert s.pipeline.stats.drift["goplus"] >= 1 and s.pipeline.stats.drift["honeypot"] >= 1
+
+        # the providers recover: nothing drifted was cached, so the next call sees the tax again
+        drifted_fake.tokens = SecurityFake().tokens
+        recovered = await assess(s, "ethereum", TAXED)
+        assert recovered["risk_level"] == "high" and recovered["coverage"]["sources_failed"] == []
+
+
+DRIFTS = {
+    "goplus": (drift_goplus, "goplus", TAXED, "ethereum"),
+    "honeypot.is": (drift_honeypot, "honeypot", TAXED, "ethereum"),
+    "dexscreener": (drift_dexscreener, "dexscreener", TAXED, "ethereum"),
+    "rugcheck": (drift_rugcheck, "rugcheck", SOL_AUTHORITIES, "solana"),
+}
+
+
+@pytest.mark.looptime
+@pytest.mark.parametrize("source", list(DRIFTS))
+async def test_fault_matrix_drift_on_risk_fields_is_never_lower_than_that_source_down(source: str) -> None:
+    drift, provider, address, chain = DRIFTS[source]
+    down_fake = SecurityFake()
+    down_fake.fail_always(provider, Fault("status", 503))
+    drift_fake = SecurityFake()
+    drift(drift_fake, address)
+    results: list[dict[str, Any]] = []
+    for fake in (down_fake, drift_fake):
+        async with Services(make_settings(), clock=FixedWall(), transport=fake.transport) as s:
+            results.append(await assess(s, chain, address))
+    down, drifted = results
+    assert source in drifted["coverage"]["sources_failed"]
+    assert (drifted["risk_level"], drifted["risk_score"]) == (down["risk_level"], down["risk_score"])
+    assert drifted["coverage"]["unknown"] == down["coverage"]["unknown"]

@@ -187,7 +187,7 @@ async def test_malformed_json_is_bad_response_naming_the_provider() -> None:
 async def test_drifted_schema_is_bad_response_naming_the_provider_and_field() -> None:
     handler, _ = scripted(httpx.Response(200, json={"val": "one"}))
     pipeline, _, spec = setup(handler)
-    with pytest.raises(UpstreamBadResponse, match=r"Fake returned an unexpected response shape \(at value\)"):
+    with pytest.raises(UpstreamBadResponse, match=r"Fake changed its response format \(at value\)"):
         await get(pipeline, spec)
 
 

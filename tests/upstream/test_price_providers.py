@@ -146,7 +146,7 @@ async def test_a_huge_garbage_coin_list_is_refused_as_bad_response() -> None:
     async with Services(make_settings(), transport=fake.transport) as s:
         with (
             deadline_scope(s.clock, 10),
-            pytest.raises(UpstreamBadResponse, match="unexpected response shape"),
+            pytest.raises(UpstreamBadResponse, match="changed its response format"),
         ):
             await s.coingecko.coins_list()
 
