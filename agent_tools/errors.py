@@ -80,6 +80,10 @@ class UpstreamUnavailable(UpstreamError):
     default_retryable = True
 
 
+class UpstreamTimedOut(UpstreamUnavailable):
+    """The provider did not answer in time (retryable, like any unavailability)."""
+
+
 class UpstreamBadResponse(UpstreamError):
     code = "UPSTREAM_BAD_RESPONSE"
 

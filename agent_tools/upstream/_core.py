@@ -44,6 +44,7 @@ from agent_tools.errors import (
     UpstreamDrifted,
     UpstreamError,
     UpstreamRateLimited,
+    UpstreamTimedOut,
     UpstreamUnavailable,
 )
 from agent_tools.upstream._bodies import BodyAdapter
@@ -850,7 +851,7 @@ class Upstream:
             left = remaining(clock)
             if left is not None and left <= 0.001:
                 raise DeadlineExceeded(f"{spec.display} did not answer within the deadline") from None
-            raise Retryable(UpstreamUnavailable(spec.name, f"{spec.display} timed out")) from None
+            raise Retryable(UpstreamTimedOut(spec.name, f"{spec.display} timed out")) from None
         except httpx.ConnectError:
             # no route, refused or no DNS: one quick retry, since another rarely helps within seconds
             stats.requests[(spec.name, "connect_error")] += 1
