@@ -23,8 +23,9 @@ from typing import cast
 from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument
 from pydantic import BaseModel, Field
 
-from agent_tools.domain.addresses import normalize_chain, validate_address
+from agent_tools.domain.addresses import validate_address
 from agent_tools.domain.assets import parse_asset_query
+from agent_tools.domain.chains import resolve_chain
 
 MAX_ARGUMENT_LEN = 200
 
@@ -87,7 +88,7 @@ def _one_of(*choices: str) -> Callable[[str], str]:
 
 CHECKS: dict[str, Callable[[str], str]] = {
     "symbol": _symbol,
-    "chain": lambda v: normalize_chain(v).name,
+    "chain": lambda v: resolve_chain(v).name,
     "monthly_volume_usd": _finite_number,
     "entry_price": _finite_number,
     "leverage": _finite_number,
@@ -115,7 +116,7 @@ def render(prompt: PromptFile, arguments: dict[str, str]) -> str:
         check = CHECKS.get(arg.name)
         values[arg.name] = check(raw) if check else raw
     if "address" in values and "chain" in values:
-        values["address"] = validate_address(normalize_chain(values["chain"]), values["address"])
+        values["address"] = validate_address(resolve_chain(values["chain"]), values["address"])
     text = prompt.body
     for name, value in values.items():
         text = text.replace("{" + name + "}", value)

@@ -7,33 +7,27 @@ import json
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
-from agent_tools.domain import network_fees
-from agent_tools.domain.addresses import CHAINS
-from agent_tools.domain.assets import COINGECKO_PLATFORM
+from agent_tools.domain.chains import CHAINS
 from agent_tools.errors import NotFound
 from agent_tools.tools.trading_fees import fee_schedule, fee_schedule_index
 
 
 def supported_chains() -> str:
-    """Every chain name the tools accept, its aliases and which tools cover it."""
-    rows: list[dict[str, object]] = []
-    for chain in CHAINS:
-        rows.append(
-            {
-                "chain": chain.name,
-                "family": chain.family,
-                "chain_id": chain.chain_id,
-                "aliases": list(chain.aliases),
-                "get_price_tokens": chain.name in COINGECKO_PLATFORM,
-                "assess_rug_pull_risk": True,
-                "honeypot_simulation": chain.honeypot_chain_id is not None,
-                "estimate_network_fee": chain.name in network_fees.CHAINS,
-            }
-        )
-    known = {c.name for c in CHAINS}
-    for name, info in network_fees.CHAINS.items():
-        if name not in known:
-            rows.append({"chain": name, "family": info.family, "estimate_network_fee": True})
+    """Every chain the tools accept (from the one registry), its aliases and which tools cover it."""
+    rows = [
+        {
+            "chain": chain.name,
+            "family": chain.family,
+            "chain_id": chain.chain_id,
+            "aliases": list(chain.aliases),
+            "native_symbol": chain.native_symbol,
+            "get_price_tokens": chain.coingecko_platform is not None,
+            "assess_rug_pull_risk": chain.has_tokens,
+            "honeypot_simulation": chain.honeypot_chain_id is not None,
+            "estimate_network_fee": chain.fees is not None,
+        }
+        for chain in CHAINS
+    ]
     return json.dumps(rows)
 
 

@@ -44,12 +44,12 @@ from fit_rug_model import (
     score_all,
 )
 
-from agent_tools.domain.addresses import normalize_chain
+from agent_tools.domain.chains import resolve_chain
 from agent_tools.domain.rug_model import baseline_risk, load_model
 from agent_tools.domain.rug_risk import build_findings, known_bad_findings, merge_facts
 
 Array = NDArray[np.float64]
-ETHEREUM = normalize_chain("ethereum")
+ETHEREUM = resolve_chain("ethereum")
 MODEL_JSON = ROOT / "agent_tools" / "data" / "rug_model.json"
 
 

@@ -1,4 +1,4 @@
-"""Chains and token addresses: resolve user spellings, refuse malformed input before any upstream call.
+"""Token and wallet addresses: refuse malformed input before any upstream call (chains: ``domain.chains``).
 
 Every error is a ``ValueError`` whose message says exactly what is wrong; the tool layer maps it to
 ``INVALID_ARGUMENT``. Inputs are length-bounded before any parsing work.
@@ -6,14 +6,10 @@ Every error is a ``ValueError`` whose message says exactly what is wrong; the to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 from eth_hash.auto import keccak
 
-ChainFamily = Literal["evm", "solana"]
+from agent_tools.domain.chains import Chain
 
-MAX_CHAIN_LEN = 32
 MAX_ADDRESS_LEN = 128
 
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -21,64 +17,6 @@ _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {c: i for i, c in enumerate(_B58_ALPHABET)}
 # A 32-byte key is 32 ('1' * 32 = all zeros) to 44 base58 characters long.
 _SOLANA_MIN_LEN, _SOLANA_MAX_LEN = 32, 44
-
-
-@dataclass(frozen=True, slots=True)
-class Chain:
-    """A supported chain and the identifier each upstream provider uses for it.
-
-    ``None`` for a provider means that provider does not cover the chain. GoPlus serves Solana on its own
-    path (``/solana/token_security``), so ``goplus_chain_id`` is ``None`` there; Honeypot.is simulates on
-    Ethereum, BSC and Base only.
-    """
-
-    name: str
-    family: ChainFamily
-    chain_id: int | None
-    goplus_chain_id: str | None
-    honeypot_chain_id: int | None
-    dexscreener_slug: str
-    aliases: tuple[str, ...]
-
-
-CHAINS: tuple[Chain, ...] = (
-    Chain("ethereum", "evm", 1, "1", 1, "ethereum", ("eth", "1", "mainnet", "ethereum-mainnet")),
-    Chain(
-        "bsc",
-        "evm",
-        56,
-        "56",
-        56,
-        "bsc",
-        ("bnb", "56", "bnb-chain", "binance", "binance-smart-chain", "bep20"),
-    ),
-    Chain("polygon", "evm", 137, "137", None, "polygon", ("matic", "pol", "137", "polygon-pos")),
-    Chain("arbitrum", "evm", 42161, "42161", None, "arbitrum", ("arb", "42161", "arbitrum-one")),
-    Chain("optimism", "evm", 10, "10", None, "optimism", ("op", "10", "op-mainnet")),
-    Chain("base", "evm", 8453, "8453", 8453, "base", ("8453",)),
-    Chain("avalanche", "evm", 43114, "43114", None, "avalanche", ("avax", "43114", "avalanche-c")),
-    Chain("fantom", "evm", 250, "250", None, "fantom", ("ftm", "250")),
-    Chain("linea", "evm", 59144, "59144", None, "linea", ("59144",)),
-    Chain("zksync", "evm", 324, "324", None, "zksync", ("zksync-era", "era", "324")),
-    Chain("cronos", "evm", 25, "25", None, "cronos", ("cro", "25")),
-    Chain("solana", "solana", None, None, None, "solana", ("sol",)),
-)
-
-_BY_ALIAS: dict[str, Chain] = {alias: c for c in CHAINS for alias in (c.name, *c.aliases)}
-
-
-def normalize_chain(value: str) -> Chain:
-    """Resolve a chain name, common alias or EVM chain id (``eth``, ``bnb``, ``56``, ``Arbitrum One``)."""
-    if len(value) > MAX_CHAIN_LEN:
-        raise ValueError(f"chain is {len(value)} characters long; at most {MAX_CHAIN_LEN} are allowed")
-    key = "-".join(value.strip().lower().replace("_", " ").split())
-    if not key:
-        raise ValueError("chain is empty; pass a chain name such as 'ethereum', 'bsc' or 'solana'")
-    chain = _BY_ALIAS.get(key)
-    if chain is None:
-        supported = ", ".join(c.name for c in CHAINS)
-        raise ValueError(f"unknown chain {value.strip()!r}; supported chains: {supported}")
-    return chain
 
 
 def to_checksum_address(address: str) -> str:
@@ -149,4 +87,6 @@ def validate_address(chain: Chain, value: str) -> str:
         raise ValueError("address is empty")
     if chain.family == "evm":
         return _validate_evm(stripped)
-    return _validate_solana(stripped)
+    if chain.family == "solana":
+        return _validate_solana(stripped)
+    raise ValueError(f"{chain.name} has no token contracts; pass an EVM chain or solana")

@@ -11,38 +11,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from agent_tools.domain.addresses import normalize_chain, validate_address
+from agent_tools.domain.addresses import validate_address
+from agent_tools.domain.chains import Chain, resolve_chain
 
 MAX_QUERY_LEN = 120
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
-
-# chain (canonical, see domain.addresses) -> id of that chain in each price source
-COINGECKO_PLATFORM: dict[str, str] = {
-    "ethereum": "ethereum",
-    "bsc": "binance-smart-chain",
-    "polygon": "polygon-pos",
-    "arbitrum": "arbitrum-one",
-    "optimism": "optimistic-ethereum",
-    "base": "base",
-    "avalanche": "avalanche",
-    "fantom": "fantom",
-    "linea": "linea",
-    "zksync": "zksync",
-    "solana": "solana",
-}
-DEFILLAMA_CHAIN: dict[str, str] = {
-    "ethereum": "ethereum",
-    "bsc": "bsc",
-    "polygon": "polygon",
-    "arbitrum": "arbitrum",
-    "optimism": "optimism",
-    "base": "base",
-    "avalanche": "avax",
-    "fantom": "fantom",
-    "linea": "linea",
-    "zksync": "era",
-    "solana": "solana",
-}
 
 
 @dataclass(frozen=True)
@@ -55,7 +28,7 @@ class NameQuery:
 @dataclass(frozen=True)
 class ContractQuery:
     text: str
-    chain: str  # canonical chain name
+    chain: Chain  # one with token prices (a CoinGecko platform and a DefiLlama chain)
     address: str  # canonical form (EVM lower-case, Solana as given)
 
 
@@ -71,12 +44,11 @@ def parse_asset_query(raw: str) -> AssetQuery:
         raise ValueError(f"asset name longer than {MAX_QUERY_LEN} characters")
     if ":" in text:
         chain_text, _, address = text.partition(":")
-        chain_info = normalize_chain(chain_text)
-        chain = chain_info.name
-        if chain not in COINGECKO_PLATFORM:
-            raise ValueError(f"token prices are not available for chain {chain!r}")
-        canonical = validate_address(chain_info, address.strip())
-        if chain != "solana":
+        chain = resolve_chain(chain_text)
+        if chain.coingecko_platform is None or chain.defillama_chain is None:
+            raise ValueError(f"token prices are not available for chain {chain.name!r}")
+        canonical = validate_address(chain, address.strip())
+        if chain.family == "evm":
             canonical = canonical.lower()
         return ContractQuery(text, chain, canonical)
     if not _NAME.match(text):
@@ -120,5 +92,36 @@ class CoinIndex:
         return list(found.values())
 
     def contract(self, query: ContractQuery) -> Coin | None:
-        platform = COINGECKO_PLATFORM[query.chain]
-        return self.by_contract.get((platform, query.address.lower()))
+        return self.by_contract.get((query.chain.coingecko_platform or "", query.address.lower()))
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A search hit: a coin and its market-cap rank (None when the source gives none)."""
+
+    coin: Coin
+    market_cap_rank: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceRow:
+    """One source's current price of one asset, in the quote currency; unknown values are None."""
+
+    source: str
+    price: float
+    market_cap: float | None
+    volume_24h: float | None
+    change_24h_pct: float | None
+    as_of: float  # unix seconds: the source's own timestamp where it gives one, else when fetched
+    stale: bool  # from an expired cache entry
+    symbol: str | None = None  # the ticker the source gives (DefiLlama), cleaned
+
+
+def money(value: float | None) -> str:
+    """$1.23T / $4.56B / $7.89M / $1.2K, or 'unknown'."""
+    if value is None:
+        return "unknown"
+    for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(value) >= size:
+            return f"${value / size:.2f}{unit}"
+    return f"${value:,.2f}"

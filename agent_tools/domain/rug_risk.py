@@ -23,7 +23,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from agent_tools.domain import known_bad
-from agent_tools.domain.addresses import Chain, normalize_chain, validate_address
+from agent_tools.domain.addresses import validate_address
+from agent_tools.domain.chains import Chain, resolve_chain
 from agent_tools.domain.rug_model import MODEL_FACTS, Level, RugModel, load_model
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
@@ -644,7 +645,7 @@ def assess(
     """Assess rug-pull risk from the facts each source reported (``model`` defaults to the shipped one)."""
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
-    chain = normalize_chain(chain) if isinstance(chain, str) else chain
+    chain = resolve_chain(chain) if isinstance(chain, str) else chain
     address = validate_address(chain, address)
     model = model or load_model()
 

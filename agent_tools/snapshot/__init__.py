@@ -54,3 +54,8 @@ def price_snapshot() -> PriceSnapshot:
         by_id={a.id: a for a in data.assets},
         by_symbol={a.symbol.upper(): a for a in data.assets},
     )
+
+
+def age_days(as_of: datetime, now: float) -> int:
+    """Whole days between a record's date and `now` (unix seconds): how old a snapshot answer is."""
+    return max(0, int((now - as_of.timestamp()) // 86_400))

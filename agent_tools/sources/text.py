@@ -26,9 +26,13 @@ def clean(text: str | None, limit: int) -> str | None:
     """`text` without invisible characters, whitespace collapsed, cut to `limit` (with "…"); None if empty."""
     if text is None:
         return None
+    if len(text) <= limit and text.isprintable() and "  " not in text and text == text.strip():
+        return text or None  # the common case: nothing to remove (isprintable is False for Cc/Cf/Z*)
     head = text[: limit * 4]  # never scan more than could survive the cut
     visible = "".join(
-        " " if ch.isspace() else ch for ch in head if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE
+        " " if ch.isspace() else ch
+        for ch in head
+        if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE
     )
     squeezed = _SPACES.sub(" ", visible).strip()
     if not squeezed:

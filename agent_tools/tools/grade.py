@@ -16,12 +16,14 @@ from mcp.server.mcpserver.context import Context
 from pydantic import BaseModel, Field
 
 from agent_tools.domain import grades
-from agent_tools.domain.assets import Coin, NameQuery, parse_asset_query
+from agent_tools.domain.assets import Coin, NameQuery, money, parse_asset_query
 from agent_tools.errors import AgentToolsError, InvalidArgument, NotConfigured, NotFound
 from agent_tools.services import Services
 from agent_tools.snapshot import price_snapshot
 from agent_tools.snapshot.history import history_for
-from agent_tools.tools._assets import coin_index, money, snapshot_coin
+from agent_tools.sources.coins import coin_index, snapshot_coin
+from agent_tools.sources.outcome import Ok, SourceRun
+from agent_tools.sources.prices import coingecko_prices
 from agent_tools.tools._registry import ToolSpec
 from agent_tools.upstream.coingecko_history import CoinGeckoHistory, MarketChart
 from agent_tools.upstream.tokenmetrics import Token, TokenMetrics
@@ -113,15 +115,13 @@ async def _resolve(services: Services, query: NameQuery, warnings: list[str]) ->
                 hint=f"it covers {len(price_snapshot().assets)} major assets; unset AGENT_TOOLS_OFFLINE",
             )
         return found
-    try:
-        index = await coin_index(services)
-    except NotConfigured:
-        raise
-    except AgentToolsError as exc:
+    run = SourceRun()
+    index = await run.ask("coingecko", coin_index(services))
+    if not isinstance(index, Ok):
         found = _from_snapshot(query)
-        if found is None:
-            raise
-        warnings.append(f"CoinGecko coin list unavailable ({exc.message}); resolved {query.text} offline")
+        if found is None or run.misconfigured():
+            raise run.error("no coin list source")
+        warnings.append(f"CoinGecko coin list unavailable; resolved {query.text} from the bundled snapshot")
         return found
     candidates = index.value.candidates(query)
     if not candidates:
@@ -131,25 +131,25 @@ async def _resolve(services: Services, query: NameQuery, warnings: list[str]) ->
     if len(candidates) == 1:
         coin = candidates[0]
         return _Asset(coin.id, coin.symbol, coin.name)
-    return await _largest(services, query, candidates, warnings)
+    return await _largest(services, run, query, candidates, warnings)
 
 
-async def _largest(services: Services, query: NameQuery, coins: list[Coin], warnings: list[str]) -> _Asset:
+async def _largest(
+    services: Services, run: SourceRun, query: NameQuery, coins: list[Coin], warnings: list[str]
+) -> _Asset:
     """The candidate with the largest market cap (an exact id first when caps are unknown)."""
-    try:
-        rows = await services.coingecko.prices([c.id for c in coins], "usd")
-    except NotConfigured:
-        raise
-    except AgentToolsError as exc:
-        rows = {}
-        warnings.append(f"market caps unavailable ({exc.message}): {query.text} resolved without them")
-    fetched = {c.id: rows.get(c.id) for c in coins}
-    caps = {cid: (row.value.get("usd_market_cap") or None) if row else None for cid, row in fetched.items()}
+    got = await run.ask("coingecko", coingecko_prices(services, [c.id for c in coins], "usd"))
+    if run.misconfigured():
+        raise run.error("no price source")
+    rows = got.value if isinstance(got, Ok) else {}
+    if not isinstance(got, Ok):
+        warnings.append(f"market caps unavailable: {query.text} resolved without them")
+    caps = {c.id: row.market_cap if (row := rows.get(c.id)) else None for c in coins}
     ranked = sorted(coins, key=lambda c: -(caps[c.id] or -1.0))  # stable: exact id stays first on ties
     pick, others = ranked[0], ranked[1 : 1 + MAX_ALTERNATIVES]
-    warnings.append(
-        f"{query.text} is ambiguous: picked {pick.id} ({pick.name}, mcap {money(caps[pick.id])}); "
-        f"also: {', '.join(f'{c.id} ({c.name})' for c in others)}. Pass a CoinGecko id to choose another."
+    warnings.append(  # ids only: names are third-party text
+        f"{query.text} is ambiguous: picked {pick.id} (mcap {money(caps[pick.id])}); "
+        f"also: {', '.join(c.id for c in others)}. Pass a CoinGecko id to choose another."
     )
     return _Asset(pick.id, pick.symbol, pick.name)
 
@@ -166,8 +166,8 @@ def _pick_token(rows: list[Token], asset: _Asset, warnings: list[str]) -> Token:
         return named[0]
     if len(same) > 1:
         warnings.append(
-            f"Token Metrics has {len(same)} tokens with ticker {asset.symbol.upper()}, none named "
-            f"{asset.name}; took {same[0].token_name} (TOKEN_ID {same[0].token_id})"
+            f"Token Metrics has {len(same)} tokens with ticker {asset.symbol.upper()} and none with the "
+            f"name CoinGecko gives {asset.id}; took TOKEN_ID {same[0].token_id}"
         )
     return same[0]
 
@@ -186,7 +186,7 @@ async def _tokenmetrics(services: Services, asset: _Asset, warnings: list[str]) 
     investor = max(investor_f.value, key=lambda r: r.as_of, default=None)
     signal = max(signal_f.value, key=lambda r: r.as_of, default=None)
     if trader is None and investor is None:
-        raise NotFound(f"Token Metrics has no grades for {token.token_name} since {start.isoformat()}")
+        raise NotFound(f"Token Metrics has no grades for TOKEN_ID {token.token_id} since {start.isoformat()}")
     tm_signal = (
         TM_SIGNALS.get(signal.trading_signal) if signal and signal.trading_signal is not None else None
     )

@@ -9,32 +9,38 @@ when nothing live does, or in offline mode.
 from __future__ import annotations  # the nested helpers' annotations are not evaluated on every call
 
 import asyncio
-from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from agent_tools.domain.assets import (
-    COINGECKO_PLATFORM,
-    DEFILLAMA_CHAIN,
     Coin,
     CoinIndex,
     ContractQuery,
     NameQuery,
+    PriceRow,
+    money,
     parse_asset_query,
 )
-from agent_tools.errors import AgentToolsError, InvalidArgument, NotConfigured, NotFound, UpstreamUnavailable
+from agent_tools.domain.chains import Chain
+from agent_tools.errors import InvalidArgument, NotFound, UpstreamUnavailable
 from agent_tools.services import Services
-from agent_tools.snapshot import SnapshotAsset, price_snapshot
-from agent_tools.tools._assets import coin_index, money, snapshot_coin
+from agent_tools.snapshot import SnapshotAsset, age_days, price_snapshot
+from agent_tools.sources.coins import coin_index, snapshot_coin
+from agent_tools.sources.outcome import Ok, SourceRun
+from agent_tools.sources.prices import (
+    Rows,
+    binance_prices,
+    cached_prices,
+    coingecko_prices,
+    coingecko_token_prices,
+    defillama_prices,
+    llama_key,
+)
 from agent_tools.tools._registry import ToolSpec
-from agent_tools.upstream._core import Fetched
-from agent_tools.upstream.coingecko import PriceRow
-from agent_tools.upstream.defillama import LlamaCoin
-
-T = TypeVar("T")
 
 MAX_SYMBOLS = 50
 DISAGREEMENT_PCT = 2.0
@@ -124,7 +130,14 @@ class Quote(BaseModel):
 class PriceResult(BaseModel):
     quotes: list[Quote]
     warnings: list[str]
-    not_found: list[str] = Field(default_factory=list[str], description="queries no source could price")
+    not_found: list[str] = Field(
+        default_factory=list[str],
+        description="queries the sources answered for and do not know (or cannot price)",
+    )
+    unavailable: list[str] = Field(
+        default_factory=list[str],
+        description="queries not looked up because a source failed: retry later; this says nothing about existence",
+    )
 
 
 # --- orchestration -----------------------------------------------------------------------------
@@ -132,12 +145,12 @@ class PriceResult(BaseModel):
 
 @dataclass
 class _Live:
-    """What each live source returned per item; None where the source failed or was not asked."""
+    """What each live source answered per item; a source absent here failed or was not asked."""
 
-    cg: dict[str, Fetched[PriceRow] | None] | None = None  # coin id -> row
-    cg_tokens: dict[str, dict[str, Fetched[PriceRow] | None]] | None = None  # platform -> address -> row
-    llama: dict[str, Fetched[LlamaCoin] | None] | None = None  # DefiLlama key -> coin
-    binance: Fetched[dict[str, float]] | None = None
+    cg: Rows | None = None  # coin id -> row
+    cg_tokens: dict[str, Rows] = field(default_factory=dict[str, Rows])  # chain name -> address -> row
+    llama: Rows | None = None  # DefiLlama key -> row
+    binance: Ok[Mapping[str, float]] | None = None
 
 
 async def fetch_prices(services: Services, symbols: Sequence[str], vs_currency: str) -> PriceResult:
@@ -148,46 +161,66 @@ async def fetch_prices(services: Services, symbols: Sequence[str], vs_currency: 
         )
     queries = _parse_all(symbols)
     warnings: list[str] = []
+    now = services.clock.wall()
     if services.settings.offline:
-        return _answer_from_snapshot(queries, vs, warnings, "offline mode (AGENT_TOOLS_OFFLINE=1)")
+        return _answer_from_snapshot(queries, vs, warnings, "offline mode (AGENT_TOOLS_OFFLINE=1)", now)
 
-    failures: dict[str, str] = {}
-    index = await _coin_index(services, failures, warnings)
-    candidates = {q: _candidates(q, index) for q in queries if isinstance(q, NameQuery)}
+    run = SourceRun()
+    index = await run.ask("coingecko", coin_index(services))
+    if isinstance(index, Ok) and index.stale:
+        warnings.append("CoinGecko coin list is stale (served from cache after an upstream error)")
+    resolved = index.value if isinstance(index, Ok) else None
+    candidates = {q: _candidates(q, resolved) for q in queries if isinstance(q, NameQuery)}
     contracts = [q for q in queries if isinstance(q, ContractQuery)]
-    live = await _fetch_live(services, vs, candidates, contracts, failures)
+    live = await _fetch_live(services, run, vs, candidates, contracts)
+    misconfigured = run.misconfigured()
+    if misconfigured is not None:
+        raise misconfigured
 
     quotes: list[Quote] = []
     not_found: list[str] = []
+    unavailable: list[str] = []
     for query in queries:
         if isinstance(query, NameQuery):
             quote = _quote_name(query, candidates[query], vs, live, warnings)
         else:
-            quote = _quote_contract(query, index, vs, live)
+            quote = _quote_contract(query, resolved, vs, live)
         if quote is None and vs == "usd":
             quote = _snapshot_quote(query)
             if quote is not None:
-                warnings.append(f"{query.text}: no live source answered; price from the offline snapshot")
-        if quote is None:
-            not_found.append(query.text)
-        else:
+                warnings.append(
+                    f"{query.text}: no live source answered; price from the offline snapshot of "
+                    f"{quote.as_of.date().isoformat()} ({age_days(quote.as_of, now)} days old)"
+                )
+        if quote is not None:
             quotes.append(quote)
             _cross_check_warning(quote, warnings)
+        elif _answered_for(query, live, resolved is not None):
+            not_found.append(query.text)
+        else:
+            unavailable.append(query.text)
 
-    if failures:
-        warnings.insert(0, "sources unavailable: " + "; ".join(f"{k}: {v}" for k, v in failures.items()))
+    if run.failures():
+        warnings.insert(0, "sources unavailable: " + "; ".join(run.failure_notes()))
     if not quotes:
-        if failures:
-            raise UpstreamUnavailable(
-                "prices", "no price source answered: " + "; ".join(failures.values()), retryable=True
-            )
+        if unavailable:
+            raise run.error("no price source")
         raise NotFound(
             f"no asset found for {', '.join(not_found)}",
             hint="use search_assets to find the CoinGecko id, or pass chain:0xaddress for a token",
         )
     if not_found:
         warnings.append(f"not found: {', '.join(not_found)} (try search_assets)")
-    return PriceResult(quotes=quotes, warnings=warnings, not_found=not_found)
+    if unavailable:
+        warnings.append(f"not looked up, a source failed (retry later): {', '.join(unavailable)}")
+    return PriceResult(quotes=quotes, warnings=warnings, not_found=not_found, unavailable=unavailable)
+
+
+def _answered_for(query: NameQuery | ContractQuery, live: _Live, listed: bool) -> bool:
+    """Whether every source that could price `query` answered (so "not found" is their word, not ours)."""
+    if isinstance(query, ContractQuery):
+        return query.chain.name in live.cg_tokens and live.llama is not None
+    return listed and live.cg is not None and live.llama is not None
 
 
 def _parse_all(symbols: Sequence[str]) -> list[NameQuery | ContractQuery]:
@@ -203,19 +236,6 @@ def _parse_all(symbols: Sequence[str]) -> list[NameQuery | ContractQuery]:
     return list(parsed.values())
 
 
-async def _coin_index(services: Services, failures: dict[str, str], warnings: list[str]) -> CoinIndex | None:
-    try:
-        fetched = await coin_index(services)
-    except NotConfigured:
-        raise
-    except AgentToolsError as exc:
-        failures["coingecko"] = exc.message
-        return None
-    if fetched.stale:
-        warnings.append("CoinGecko coin list is stale (served from cache after an upstream error)")
-    return fetched.value
-
-
 def _candidates(query: NameQuery, index: CoinIndex | None) -> list[Coin]:
     if index is not None:
         return index.candidates(query)
@@ -223,204 +243,156 @@ def _candidates(query: NameQuery, index: CoinIndex | None) -> list[Coin]:
     return [] if coin is None else [coin]
 
 
-async def _guard(awaitable: Awaitable[T], source: str, failures: dict[str, str]) -> T | None:
-    """Run one source; an upstream failure is recorded, not raised (misconfiguration is)."""
-    try:
-        return await awaitable
-    except NotConfigured:
-        raise
-    except AgentToolsError as exc:
-        failures[source] = exc.message
-        return None
-
-
 async def _fetch_live(
     services: Services,
+    run: SourceRun,
     vs: str,
     candidates: dict[NameQuery, list[Coin]],
     contracts: list[ContractQuery],
-    failures: dict[str, str],
 ) -> _Live:
-    """CoinGecko and DefiLlama concurrently; Binance only when both failed for names."""
+    """CoinGecko and DefiLlama concurrently; Binance only when CoinGecko failed for names."""
     ids = sorted({coin.id for coins in candidates.values() for coin in coins})
-    by_platform: dict[str, list[str]] = {}
+    by_chain: dict[Chain, list[str]] = {}
     for q in contracts:
-        by_platform.setdefault(COINGECKO_PLATFORM[q.chain], []).append(q.address)
+        by_chain.setdefault(q.chain, []).append(q.address)
+    llama_keys = [f"coingecko:{i}" for i in ids] + [llama_key(q.chain, q.address) for q in contracts]
 
-    async def cg_tokens() -> dict[str, dict[str, Fetched[PriceRow] | None]] | None:
-        out: dict[str, dict[str, Fetched[PriceRow] | None]] = {}
-        for platform, addresses in by_platform.items():
-            got = await _guard(
-                services.coingecko.token_prices(platform, addresses, vs), "coingecko", failures
-            )
-            if got is not None:
-                out[platform] = got
+    if not contracts:  # warm path: everything cached, so skip scheduling concurrent fetches
+        cached = cached_prices(services, ids, llama_keys, vs)
+        if cached is not None:
+            return _Live(cached[0], {}, cached[1] if vs == "usd" else None)
+
+    async def cg() -> Rows | None:
+        if not ids:
+            return {}
+        got = await run.ask("coingecko", coingecko_prices(services, ids, vs))
+        return got.value if isinstance(got, Ok) else None
+
+    async def tokens() -> dict[str, Rows]:
+        out: dict[str, Rows] = {}
+        for chain, addresses in by_chain.items():
+            got = await run.ask("coingecko", coingecko_token_prices(services, chain, addresses, vs))
+            if isinstance(got, Ok):
+                out[chain.name] = got.value
         return out
 
-    llama_keys = [f"coingecko:{i}" for i in ids] + [_llama_key(q) for q in contracts]
-    if not contracts:  # warm path: everything cached, so skip scheduling concurrent fetches
-        cached_cg = services.coingecko.cached_prices(ids, vs)
-        cached_llama = services.defillama.cached_prices(llama_keys) if vs == "usd" else {}
-        if cached_cg is not None and cached_llama is not None:
-            return _Live(dict(cached_cg), {}, dict(cached_llama) if vs == "usd" else None)
+    async def llama() -> Rows | None:
+        if vs != "usd":
+            return None
+        if not llama_keys:
+            return {}
+        got = await run.ask("defillama", defillama_prices(services, llama_keys))
+        return got.value if isinstance(got, Ok) else None
 
-    async def nothing() -> None:
-        return None
-
-    cg, tokens, llama = await asyncio.gather(
-        _guard(services.coingecko.prices(ids, vs), "coingecko", failures) if ids else nothing(),
-        cg_tokens(),
-        _guard(services.defillama.prices(llama_keys), "defillama", failures)
-        if vs == "usd" and llama_keys
-        else nothing(),
-    )
-    live = _Live(cg, tokens, llama)
-    if vs == "usd" and ids and cg is None:
-        live.binance = await _guard(services.binance.all_prices(), "binance", failures)
+    live = _Live(*await asyncio.gather(cg(), tokens(), llama()))
+    if vs == "usd" and ids and live.cg is None:
+        got = await run.ask("binance", binance_prices(services))
+        live.binance = got if isinstance(got, Ok) else None
     return live
-
-
-def _llama_key(query: ContractQuery) -> str:
-    return f"{DEFILLAMA_CHAIN[query.chain]}:{query.address}"
 
 
 # --- building quotes -------------------------------------------------------------------------
 
 
-def _ts(unix: float | None, fallback: float) -> datetime:
-    return datetime.fromtimestamp(unix if unix else fallback, tz=UTC)
+def _ts(unix: float) -> datetime:
+    return datetime.fromtimestamp(unix, tz=UTC)
 
 
 def _quote_name(
     query: NameQuery, coins: list[Coin], vs: str, live: _Live, warnings: list[str]
 ) -> Quote | None:
     rows = live.cg or {}
-    priced = [
-        (coin, row)
-        for coin in coins
-        if (row := rows.get(coin.id)) is not None and row.value.get(vs) is not None
-    ]
+    priced = [(coin, row) for coin in coins if (row := rows.get(coin.id)) is not None]
     if priced:
-        priced.sort(key=lambda pair: -(pair[1].value.get(f"{vs}_market_cap") or -1.0))
+        priced.sort(key=lambda pair: -(pair[1].market_cap or -1.0))
         coin, row = priced[0]
         alternatives = [
-            Alternative(asset_id=c.id, name=c.name, market_cap=r.value.get(f"{vs}_market_cap"))
+            Alternative(asset_id=c.id, name=c.name, market_cap=r.market_cap)
             for c, r in priced[1 : 1 + MAX_ALTERNATIVES]
         ]
-        check = _llama_check(live, f"coingecko:{coin.id}", row.value.get(vs) or 0.0)
-        quote = _from_coingecko(query.text, coin.id, coin.symbol, coin.name, row, vs, check, alternatives)
-        if alternatives:
-            others = ", ".join(f"{a.asset_id} ({a.name}, mcap {money(a.market_cap)})" for a in alternatives)
+        check = _cross_check(live, f"coingecko:{coin.id}", row.price)
+        quote = _quote(query.text, coin.id, coin.symbol, coin.name, row, vs, check, alternatives)
+        if alternatives:  # ids only: names are third-party text and stay in the data fields
+            others = ", ".join(f"{a.asset_id} (mcap {money(a.market_cap)})" for a in alternatives)
             warnings.append(
-                f"{query.text} is ambiguous: picked {coin.id} ({coin.name}, mcap "
-                f"{money(row.value.get(f'{vs}_market_cap'))}), the largest by market cap; also: {others}. "
-                "Pass a CoinGecko id to choose another."
+                f"{query.text} is ambiguous: picked {coin.id} (mcap {money(row.market_cap)}), the largest by "
+                f"market cap; also: {others}. Pass a CoinGecko id to choose another."
             )
         return quote
 
     for coin in coins:
         found = (live.llama or {}).get(f"coingecko:{coin.id}")
         if found is not None:
-            check = _binance_check(live, coin.symbol, found.value.price)
-            return _from_llama(query.text, coin.id, coin.symbol, coin.name, found, check)
+            return _quote(
+                query.text,
+                coin.id,
+                coin.symbol,
+                coin.name,
+                found,
+                "usd",
+                _binance_check(live, coin.symbol, found.price),
+            )
     if live.binance is not None:
-        symbol = (coins[0].symbol if coins else query.text).upper()
-        price = live.binance.value.get(f"{symbol}USDT")
+        ticker = (coins[0].symbol if coins else query.text).upper()
+        price = live.binance.value.get(f"{ticker}USDT")
         if price is not None:
             if len(coins) > 1:
-                warnings.append(f"{query.text}: Binance {symbol}USDT priced without market-cap ranking")
-            coin = coins[0] if coins else None
+                warnings.append(f"{query.text}: priced on Binance by ticker, without market-cap ranking")
             warnings.append(f"{query.text}: Binance quotes USDT, taken as USD")
-            return Quote(
-                query=query.text,
-                asset_id=coin.id if coin else None,
-                symbol=symbol,
-                name=coin.name if coin else None,
-                price=price,
-                currency="usd",
-                change_24h_pct=None,
-                market_cap=None,
-                volume_24h=None,
-                source="binance",
-                as_of=_ts(None, live.binance.fetched_at),
-                stale=live.binance.stale,
+            coin = coins[0] if coins else None
+            row = PriceRow("binance", price, None, None, None, live.binance.fetched_at, live.binance.stale)
+            return _quote(
+                query.text, coin.id if coin else None, ticker, coin.name if coin else None, row, "usd"
             )
     return None
 
 
 def _quote_contract(query: ContractQuery, index: CoinIndex | None, vs: str, live: _Live) -> Quote | None:
     coin = index.contract(query) if index is not None else None
-    asset_id = f"{query.chain}:{query.address}"
-    llama = (live.llama or {}).get(_llama_key(query))
-    row = (live.cg_tokens or {}).get(COINGECKO_PLATFORM[query.chain], {}).get(query.address.lower())
-    if row is not None and row.value.get(vs) is not None:
-        symbol = coin.symbol if coin else (llama.value.symbol if llama else None)
-        check = _llama_check(live, _llama_key(query), row.value.get(vs) or 0.0)
-        return _from_coingecko(query.text, asset_id, symbol, coin.name if coin else None, row, vs, check)
+    asset_id = f"{query.chain.name}:{query.address}"
+    key = llama_key(query.chain, query.address)
+    llama = (live.llama or {}).get(key)
+    row = live.cg_tokens.get(query.chain.name, {}).get(query.address.lower())
+    name = coin.name if coin else None
+    if row is not None:
+        symbol = coin.symbol if coin else (llama.symbol if llama else None)
+        return _quote(query.text, asset_id, symbol, name, row, vs, _cross_check(live, key, row.price))
     if llama is not None:
-        return _from_llama(query.text, asset_id, llama.value.symbol, coin.name if coin else None, llama)
+        return _quote(query.text, asset_id, coin.symbol if coin else llama.symbol, name, llama, "usd")
     return None
 
 
-def _from_coingecko(
+def _quote(
     query: str,
-    asset_id: str,
+    asset_id: str | None,
     symbol: str | None,
     name: str | None,
-    row: Fetched[PriceRow],
-    vs: str,
+    row: PriceRow,
+    currency: str,
     cross_check: CrossCheck | None = None,
     alternatives: list[Alternative] | None = None,
 ) -> Quote:
-    price = row.value.get(vs)
-    assert price is not None
     return Quote(
         query=query,
         asset_id=asset_id,
         symbol=symbol.upper() if symbol else None,
         name=name,
-        price=price,
-        currency=vs,
-        change_24h_pct=row.value.get(f"{vs}_24h_change"),
-        market_cap=row.value.get(f"{vs}_market_cap") or None,
-        volume_24h=row.value.get(f"{vs}_24h_vol"),
-        source="coingecko",
-        as_of=_ts(row.value.get("last_updated_at"), row.fetched_at),
+        price=row.price,
+        currency=currency,
+        change_24h_pct=row.change_24h_pct,
+        market_cap=row.market_cap,
+        volume_24h=row.volume_24h,
+        source=row.source,
+        as_of=_ts(row.as_of),
         stale=row.stale,
         cross_check=cross_check,
         alternatives=alternatives or [],
     )
 
 
-def _from_llama(
-    query: str,
-    asset_id: str,
-    symbol: str | None,
-    name: str | None,
-    found: Fetched[LlamaCoin],
-    cross_check: CrossCheck | None = None,
-) -> Quote:
-    coin = found.value
-    return Quote(
-        query=query,
-        asset_id=asset_id,
-        symbol=(symbol or coin.symbol or "").upper() or None,
-        name=name,
-        price=coin.price,
-        currency="usd",
-        change_24h_pct=None,
-        market_cap=None,
-        volume_24h=None,
-        source="defillama",
-        as_of=_ts(coin.timestamp, found.fetched_at),
-        stale=found.stale,
-        cross_check=cross_check,
-    )
-
-
-def _llama_check(live: _Live, key: str, price: float) -> CrossCheck | None:
+def _cross_check(live: _Live, key: str, price: float) -> CrossCheck | None:
     found = (live.llama or {}).get(key)
-    return None if found is None or price == 0 else _check("defillama", found.value.price, price)
+    return None if found is None or price == 0 else _check("defillama", found.price, price)
 
 
 def _binance_check(live: _Live, symbol: str, price: float) -> CrossCheck | None:
@@ -470,7 +442,7 @@ def _from_snapshot_asset(query: str, asset: SnapshotAsset) -> Quote:
 
 
 def _answer_from_snapshot(
-    queries: list[NameQuery | ContractQuery], vs: str, warnings: list[str], reason: str
+    queries: list[NameQuery | ContractQuery], vs: str, warnings: list[str], reason: str, now: float
 ) -> PriceResult:
     if vs != "usd":
         raise UpstreamUnavailable("snapshot", f"{reason}: the offline snapshot holds USD prices only")
@@ -487,8 +459,11 @@ def _answer_from_snapshot(
             f"{reason}: the offline snapshot has no price for {', '.join(not_found)}",
             hint=f"it covers {len(price_snapshot().assets)} major assets; unset AGENT_TOOLS_OFFLINE for live data",
         )
-    oldest = min(q.as_of for q in quotes).date().isoformat()
-    warnings.append(f"{reason}: prices are from the bundled snapshot (as old as {oldest}), not live")
+    oldest = min(q.as_of for q in quotes)
+    warnings.append(
+        f"{reason}: prices are from the bundled snapshot (as old as {oldest.date().isoformat()}, "
+        f"{age_days(oldest, now)} days), not live"
+    )
     if not_found:
         warnings.append(f"not in the snapshot: {', '.join(not_found)}")
     return PriceResult(quotes=quotes, warnings=warnings, not_found=not_found)

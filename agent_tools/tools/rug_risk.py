@@ -7,36 +7,21 @@ is reported and the answer is built from the rest; the merging, findings and sco
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 from mcp.server.mcpserver.context import Context
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from agent_tools.domain.addresses import CHAINS, MAX_ADDRESS_LEN, MAX_CHAIN_LEN, Chain, normalize_chain
-from agent_tools.domain.addresses import validate_address as check_address
+from agent_tools.domain.addresses import MAX_ADDRESS_LEN, validate_address
+from agent_tools.domain.chains import MAX_CHAIN_LEN, TOKEN_CHAINS, Chain, names, resolve_chain
 from agent_tools.domain.rug_model import load_model
 from agent_tools.domain.rug_risk import KNOWN_BAD_CHECK, LEVEL_RULES, RiskAssessment, assess
-from agent_tools.domain.rug_sources import (
-    Reading,
-    from_dexscreener,
-    from_goplus_evm,
-    from_goplus_solana,
-    from_honeypot,
-    from_rugcheck,
-)
-from agent_tools.errors import AgentToolsError, InvalidArgument, NotFound
+from agent_tools.errors import InvalidArgument
 from agent_tools.services import Services
+from agent_tools.sources.outcome import Failed, NoData, Ok, Outcome, SourceRun
+from agent_tools.sources.token_security import SOURCES, Reading, Source
 from agent_tools.tools._registry import ToolSpec
-from agent_tools.upstream._core import Fetched
-from agent_tools.upstream.dexscreener import DexScreener
-from agent_tools.upstream.goplus import GoPlus, GoPlusToken
-from agent_tools.upstream.honeypot import Honeypot
-from agent_tools.upstream.rugcheck import RugCheck
-
-M = TypeVar("M", bound=BaseModel)
 
 MAX_PROVIDER_FLAGS = 6
 SourceState = Literal["ok", "no_data", "failed", "not_applicable", "skipped"]
@@ -46,7 +31,8 @@ class SourceStatus(BaseModel):
     name: str
     status: SourceState = Field(
         description="ok = data used; no_data = the source knows nothing about this token; failed = "
-        "unreachable or errored; not_applicable = does not cover this chain; skipped = offline mode"
+        "unreachable, rate limited, errored or changed its response format; not_applicable = does not "
+        "cover this chain; skipped = offline mode"
     )
     detail: str | None = None
 
@@ -58,99 +44,18 @@ class RugRiskResult(RiskAssessment):
     stale: bool = Field(description="true when data came from an expired cache entry or offline mode")
     source_status: list[SourceStatus] = Field(description="what each source did, and why when not ok")
     provider_flags: list[str] = Field(
-        description="risks a provider reported that the score does not model; read them, they are not scored"
+        description="risks a provider reported that the score does not model, in the provider's words "
+        "(cleaned and cut); read them, they are not scored"
     )
     warnings: list[str]
 
 
-# --- sources ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Got:
-    """One source's answer: a reading, or None with the reason it has no data about the token."""
-
-    reading: Reading | None
-    fetched: Fetched[object]
-    note: str | None = None
-
-
-async def _goplus(services: Services, chain: Chain, address: str) -> _Got:
-    client = services.provider(GoPlus)
-    if chain.family == "solana":
-        return _goplus_got(await client.solana_token_security(address), from_goplus_solana)
-    assert chain.goplus_chain_id is not None, "every EVM chain has a GoPlus chain id"
-    return _goplus_got(await client.token_security(chain.goplus_chain_id, address), from_goplus_evm)
-
-
-def _goplus_got(fetched: Fetched[GoPlusToken[M]], to_reading: Callable[[M], Reading]) -> _Got:
-    token = fetched.value.token
-    if token is None:
-        return _Got(None, fetched, "GoPlus has no record of this token")
-    pending = (
-        "GoPlus data is still syncing (code 2): some checks may be missing" if fetched.value.pending else None
-    )
-    return _Got(to_reading(token), fetched, pending)
-
-
-async def _honeypot(services: Services, chain: Chain, address: str) -> _Got:
-    assert chain.honeypot_chain_id is not None, "applies only where Honeypot.is simulates"
-    fetched = await services.provider(Honeypot).is_honeypot(address, chain.honeypot_chain_id)
-    return _Got(from_honeypot(fetched.value), fetched)
-
-
-async def _dexscreener(services: Services, chain: Chain, address: str) -> _Got:
-    fetched = await services.provider(DexScreener).token_pairs(chain.dexscreener_slug, address)
-    reading = from_dexscreener(fetched.value, address)
-    return _Got(reading, fetched, None if reading else "DexScreener lists no trading pair for this token")
-
-
-async def _rugcheck(services: Services, _chain: Chain, address: str) -> _Got:
-    fetched = await services.provider(RugCheck).report(address)
-    return _Got(from_rugcheck(fetched.value), fetched)
-
-
-@dataclass(frozen=True, slots=True)
-class _Source:
-    name: str
-    applies: Callable[[Chain], bool]
-    not_covered: str
-    read: Callable[[Services, Chain, str], Awaitable[_Got]]
-
-
-SOURCES = (
-    _Source("goplus", lambda c: c.family == "solana" or c.goplus_chain_id is not None, "", _goplus),
-    _Source(
-        "honeypot.is",
-        lambda c: c.honeypot_chain_id is not None,
-        "Honeypot.is simulates on " + ", ".join(c.name for c in CHAINS if c.honeypot_chain_id) + " only",
-        _honeypot,
-    ),
-    _Source("dexscreener", lambda _c: True, "", _dexscreener),
-    _Source("rugcheck", lambda c: c.family == "solana", "RugCheck covers Solana only", _rugcheck),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    status: SourceStatus
-    answer: tuple[Reading, Fetched[object]] | None = None  # set when the source's data is used
-
-
-async def _ask(source: _Source, services: Services, chain: Chain, address: str) -> _Outcome:
-    """One source, never raising: a failure becomes a status the answer reports."""
-    try:
-        got = await source.read(services, chain, address)
-    except NotFound as exc:
-        return _Outcome(SourceStatus(name=source.name, status="no_data", detail=exc.message))
-    except AgentToolsError as exc:  # NotConfigured and DeadlineExceeded included: the others may answer
-        return _Outcome(SourceStatus(name=source.name, status="failed", detail=exc.message))
-    except ValidationError:  # the reply parsed, but TokenFacts refused its values as out of range
-        detail = f"{source.name} returned values outside their valid range"
-        return _Outcome(SourceStatus(name=source.name, status="failed", detail=detail))
-    if got.reading is None:
-        return _Outcome(SourceStatus(name=source.name, status="no_data", detail=got.note))
-    return _Outcome(SourceStatus(name=source.name, status="ok", detail=got.note), (got.reading, got.fetched))
+def _status(name: str, outcome: Outcome[Reading]) -> SourceStatus:
+    if isinstance(outcome, Ok):
+        return SourceStatus(name=name, status="ok", detail=outcome.note)
+    if isinstance(outcome, NoData):
+        return SourceStatus(name=name, status="no_data", detail=outcome.detail)
+    return SourceStatus(name=name, status="failed", detail=outcome.error.message)
 
 
 # --- the tool ---------------------------------------------------------------------------------------------
@@ -160,50 +65,50 @@ _OFFLINE = "offline mode (AGENT_TOOLS_OFFLINE=1)"
 
 async def assess_token(services: Services, chain: str, address: str, ctx: Context) -> RugRiskResult:
     try:
-        resolved = normalize_chain(chain)
-        canonical = check_address(resolved, address)
+        resolved = resolve_chain(chain)
+        canonical = validate_address(resolved, address)
     except ValueError as exc:
-        raise InvalidArgument(str(exc)) from None
+        raise InvalidArgument(str(exc), hint=f"token chains: {names(TOKEN_CHAINS)}") from None
     now = datetime.fromtimestamp(services.clock.wall(), tz=UTC)
     offline = services.settings.offline
-    outcomes: list[_Outcome] = []
-    active: list[_Source] = []
+    statuses: dict[str, SourceStatus] = {}
+    active: list[Source] = []
     for source in SOURCES:
         if not source.applies(resolved):
-            outcomes.append(
-                _Outcome(SourceStatus(name=source.name, status="not_applicable", detail=source.not_covered))
+            statuses[source.name] = SourceStatus(
+                name=source.name, status="not_applicable", detail=source.not_covered
             )
         elif offline:
-            outcomes.append(_Outcome(SourceStatus(name=source.name, status="skipped", detail=_OFFLINE)))
+            statuses[source.name] = SourceStatus(name=source.name, status="skipped", detail=_OFFLINE)
         else:
             active.append(source)
 
+    run = SourceRun()
     done = 0
 
-    async def tracked(source: _Source) -> _Outcome:
+    async def ask(source: Source) -> None:
         nonlocal done
-        outcome = await _ask(source, services, resolved, canonical)
+        outcome = await run.ask(source.name, source.read(services, resolved, canonical))
+        statuses[source.name] = _status(source.name, outcome)
         done += 1
-        await ctx.report_progress(done, len(active), f"{source.name}: {outcome.status.status}")
-        return outcome
+        await ctx.report_progress(done, len(active), f"{source.name}: {statuses[source.name].status}")
 
-    outcomes += await asyncio.gather(*(tracked(s) for s in active))
-    return _result(resolved, canonical, outcomes, now, offline)
+    await asyncio.gather(*(ask(s) for s in active))
+    return _result(resolved, canonical, run, [statuses[s.name] for s in SOURCES], now, offline)
 
 
 def _result(
-    chain: Chain, address: str, outcomes: list[_Outcome], now: datetime, offline: bool
+    chain: Chain, address: str, run: SourceRun, statuses: list[SourceStatus], now: datetime, offline: bool
 ) -> RugRiskResult:
-    order = {s.name: i for i, s in enumerate(SOURCES)}
-    outcomes.sort(key=lambda o: order[o.status.name])
-    used = [(o.status, *o.answer) for o in outcomes if o.answer is not None]
-    readings = [reading for _, reading, _ in used]
-    failed = [o.status.name for o in outcomes if o.status.status == "failed"]
+    used = [(s, o) for s in statuses if isinstance(o := run.outcomes.get(s.name), Ok)]
+    readings: list[Reading] = [o.value for _, o in used]
+    failed = [name for name, o in run.outcomes.items() if isinstance(o, Failed)]
+    failed.sort(key=[s.name for s in SOURCES].index)
     assessment = assess(chain, address, [r.facts for r in readings], failed, now)
 
-    stale = offline or any(fetched.stale for _, _, fetched in used)
+    stale = offline or any(o.stale for _, o in used)
     # failures and missing data are in source_status and coverage; partial answers are worth a warning
-    warnings = [f"{status.name}: {status.detail}" for status, _, _ in used if status.detail]
+    warnings = [f"{status.name}: {status.detail}" for status, _ in used if status.detail]
     summary = assessment.summary
     if offline:
         note = f"{_OFFLINE}: no live source was queried"
@@ -214,16 +119,16 @@ def _result(
     flags = list(dict.fromkeys(flag for r in readings for flag in r.flags))
     if len(flags) > MAX_PROVIDER_FLAGS:
         flags = [*flags[: MAX_PROVIDER_FLAGS - 1], f"... and {len(flags) - MAX_PROVIDER_FLAGS + 1} more"]
-    as_of = min((datetime.fromtimestamp(fetched.fetched_at, tz=UTC) for _, _, fetched in used), default=now)
+    as_of = min((datetime.fromtimestamp(o.fetched_at, tz=UTC) for _, o in used), default=now)
     return RugRiskResult.model_validate(
         assessment.model_dump()
         | {
             "summary": summary,
             "as_of": as_of,
-            "source": [status.name for status, _, _ in used]
+            "source": [status.name for status, _ in used]
             + ([KNOWN_BAD_CHECK] if chain.family == "evm" else []),
             "stale": stale,
-            "source_status": [o.status for o in outcomes],
+            "source_status": statuses,
             "provider_flags": flags,
             "warnings": warnings,
         }
@@ -235,7 +140,7 @@ cost, who controls the contract, liquidity and its lock, holder concentration, a
 known-malicious list.
 
 Use it before buying or recommending an unfamiliar token, or when a user asks whether a token is a scam.
-Input: `chain` (one of: {", ".join(c.name for c in CHAINS)};
+Input: `chain` (one of: {names(TOKEN_CHAINS)};
 aliases such as eth, bnb, arb, sol or an EVM chain id work) and the token's contract `address`
 (EVM 0x + 40 hex, mixed case must pass the EIP-55 checksum; Solana base58 mint).
 

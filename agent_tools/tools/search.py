@@ -1,18 +1,22 @@
 """search_assets: find the CoinGecko id and contract addresses behind a name or ticker."""
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from agent_tools.domain.assets import COINGECKO_PLATFORM
-from agent_tools.errors import AgentToolsError, InvalidArgument, NotConfigured
+from agent_tools.domain.assets import Coin
+from agent_tools.domain.chains import CHAINS
+from agent_tools.errors import InvalidArgument
 from agent_tools.services import Services
-from agent_tools.snapshot import price_snapshot
+from agent_tools.snapshot import age_days, price_snapshot
+from agent_tools.sources.coins import coin_index, search
+from agent_tools.sources.outcome import Ok, SourceRun
 from agent_tools.tools._registry import ToolSpec
 
 MAX_LIMIT = 25
-_CHAIN_OF_PLATFORM = {platform: chain for chain, platform in COINGECKO_PLATFORM.items()}
+_CHAIN_OF_PLATFORM = {c.coingecko_platform: c.name for c in CHAINS if c.coingecko_platform}
 
 
 class Candidate(BaseModel):
@@ -38,32 +42,34 @@ async def find_assets(services: Services, query: str, limit: int) -> SearchResul
     text = query.strip()
     if not text:
         raise InvalidArgument("query is empty")
+    now = services.clock.wall()
     if services.settings.offline:
-        return _from_snapshot(text, limit, ["offline mode: searched the bundled snapshot only"])
-    try:
-        found = await services.coingecko.search(text)
-    except NotConfigured:
-        raise
-    except AgentToolsError as exc:
-        return _from_snapshot(text, limit, [f"CoinGecko unavailable ({exc.message}); searched the snapshot"])
+        return _from_snapshot(text, limit, "offline mode: searched the bundled snapshot only", now)
+    run = SourceRun()
+    found, index = await asyncio.gather(
+        run.ask("coingecko", search(services, text)), run.ask("coingecko", coin_index(services))
+    )
+    misconfigured = run.misconfigured()
+    if misconfigured is not None:
+        raise misconfigured
+    if not isinstance(found, Ok):
+        result = _from_snapshot(text, limit, "CoinGecko unavailable; searched the bundled snapshot", now)
+        if not result.candidates:  # an empty snapshot search is not "nothing exists"
+            raise run.error("no search source")
+        result.warnings[:0] = run.failure_notes()
+        return result
     warnings: list[str] = []
-    platforms: dict[str, dict[str, str | None]] = {}
-    try:
-        coins = await services.coingecko.coins_list()
-        platforms = {c.id: c.platforms or {} for c in coins.value}
-    except NotConfigured:
-        raise
-    except AgentToolsError as exc:
-        warnings.append(f"contract addresses unknown: coin list unavailable ({exc.message})")
+    if not isinstance(index, Ok):
+        warnings.append("contract addresses unknown: the CoinGecko coin list is unavailable")
     candidates = [
         Candidate(
-            asset_id=coin.id,
-            symbol=coin.symbol.upper(),
-            name=coin.name,
-            market_cap_rank=coin.market_cap_rank,
-            platforms=_known_platforms(platforms.get(coin.id, {})),
+            asset_id=hit.coin.id,
+            symbol=hit.coin.symbol.upper(),
+            name=hit.coin.name,
+            market_cap_rank=hit.market_cap_rank,
+            platforms=_platforms(index.value.by_id.get(hit.coin.id) if isinstance(index, Ok) else None),
         )
-        for coin in found.value.coins[:limit]
+        for hit in found.value[:limit]
     ]
     return SearchResult(
         query=text,
@@ -75,11 +81,14 @@ async def find_assets(services: Services, query: str, limit: int) -> SearchResul
     )
 
 
-def _known_platforms(platforms: dict[str, str | None]) -> dict[str, str]:
-    return {_CHAIN_OF_PLATFORM[p]: a for p, a in platforms.items() if a and p in _CHAIN_OF_PLATFORM}
+def _platforms(coin: Coin | None) -> dict[str, str]:
+    """chain -> contract for the chains the tools know (CoinGecko names them by its own platform ids)."""
+    if coin is None:
+        return {}
+    return {_CHAIN_OF_PLATFORM[p]: a for p, a in coin.platforms.items() if p in _CHAIN_OF_PLATFORM}
 
 
-def _from_snapshot(text: str, limit: int, warnings: list[str]) -> SearchResult:
+def _from_snapshot(text: str, limit: int, reason: str, now: float) -> SearchResult:
     snap = price_snapshot()
     needle = text.lower()
     hits = [
@@ -88,6 +97,7 @@ def _from_snapshot(text: str, limit: int, warnings: list[str]) -> SearchResult:
         if needle in (a.symbol.lower(), a.id) or needle in a.name.lower() or a.id.startswith(needle)
     ]
     hits.sort(key=lambda a: (a.symbol.lower() != needle and a.id != needle, -(a.market_cap or 0), a.id))
+    as_of = max((a.as_of for a in snap.assets), default=datetime.now(UTC))
     return SearchResult(
         query=text,
         candidates=[
@@ -95,9 +105,9 @@ def _from_snapshot(text: str, limit: int, warnings: list[str]) -> SearchResult:
             for a in hits[:limit]
         ],
         source="snapshot",
-        as_of=max((a.as_of for a in snap.assets), default=datetime.now(UTC)),
+        as_of=as_of,
         stale=True,
-        warnings=warnings,
+        warnings=[f"{reason} (as of {as_of.date().isoformat()}, {age_days(as_of, now)} days old)"],
     )
 
 

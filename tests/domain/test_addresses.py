@@ -7,16 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent_tools.domain.addresses import (
-    CHAINS,
     MAX_ADDRESS_LEN,
     b58decode,
-    normalize_chain,
     to_checksum_address,
     validate_address,
 )
+from agent_tools.domain.chains import CHAINS, resolve_chain
 
-ETH = normalize_chain("ethereum")
-SOL = normalize_chain("solana")
+ETH = resolve_chain("ethereum")
+SOL = resolve_chain("solana")
 
 # Test vectors from EIP-55 (https://eips.ethereum.org/EIPS/eip-55).
 EIP55_VECTORS = [
@@ -119,11 +118,11 @@ def test_evm_address_on_solana_and_back() -> None:
     ],
 )
 def test_chain_aliases(alias: str, name: str) -> None:
-    assert normalize_chain(alias).name == name
+    assert resolve_chain(alias).name == name
 
 
 def test_chain_provider_ids() -> None:
-    eth, bsc, base, polygon = (normalize_chain(n) for n in ("eth", "bsc", "base", "polygon"))
+    eth, bsc, base, polygon = (resolve_chain(n) for n in ("eth", "bsc", "base", "polygon"))
     assert (eth.goplus_chain_id, eth.honeypot_chain_id, eth.dexscreener_slug) == ("1", 1, "ethereum")
     assert (bsc.honeypot_chain_id, base.honeypot_chain_id) == (56, 8453)
     assert polygon.honeypot_chain_id is None  # Honeypot.is simulates on 1, 56 and 8453 only
@@ -132,10 +131,15 @@ def test_chain_provider_ids() -> None:
     assert {c.honeypot_chain_id for c in CHAINS} == {None, 1, 56, 8453}
 
 
+def test_bitcoin_has_no_token_addresses() -> None:
+    with pytest.raises(ValueError, match="no token contracts"):
+        validate_address(resolve_chain("bitcoin"), "0x" + "1" * 40)
+
+
 @pytest.mark.parametrize("bad", ["", "   ", "dogechain", "eth2", "x" * 100])
 def test_unknown_chain_rejected(bad: str) -> None:
     with pytest.raises(ValueError, match="chain"):
-        normalize_chain(bad)
+        resolve_chain(bad)
 
 
 @settings(max_examples=300)

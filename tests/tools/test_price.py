@@ -235,3 +235,53 @@ async def test_1000_identical_concurrent_calls_make_one_request_per_endpoint(
         results = await asyncio.gather(*(call(client, "get_price", symbols=["BTC"]) for _ in range(1000)))
     assert {r["quotes"][0]["price"] for r in results} == {97000.0}
     assert fake.by_provider() == {"coingecko": 2, "defillama": 1}  # coin list + prices; one cross-check
+
+
+# --- unavailable is not missing; one reason when every source fails the same way --------------------------
+
+UNLISTED_TOKEN = "ethereum:0x6b175474e89094c44da98b954eedeac495271d0f"  # in no snapshot
+
+
+@pytest.mark.looptime
+async def test_network_down_is_unavailable_never_not_found(services: Services, fake: FakeUpstream) -> None:
+    """The reproduction: with the network down (not offline), a contract missing from the snapshot was
+    reported in not_found ("try search_assets"); an agent concludes the token does not exist."""
+    for provider in ("coingecko", "defillama", "binance"):
+        fake.fail_always(provider, Fault("connect"))
+    async with connect(services) as client:
+        out = await call(client, "get_price", symbols=["BTC", UNLISTED_TOKEN])
+        assert [q["query"] for q in out["quotes"]] == ["BTC"]  # from the snapshot
+        assert out["not_found"] == []
+        assert out["unavailable"] == [UNLISTED_TOKEN]
+        assert not any("not found" in w for w in out["warnings"])
+        assert any("retry later" in w and UNLISTED_TOKEN in w for w in out["warnings"])
+        error = await call_error(client, "get_price", symbols=[UNLISTED_TOKEN])
+        assert error["code"] == "UPSTREAM_UNAVAILABLE" and error["retryable"] is True
+
+
+async def test_a_token_the_sources_answered_for_and_do_not_know_is_not_found(services: Services) -> None:
+    async with connect(services) as client:
+        out = await call(client, "get_price", symbols=["BTC", UNLISTED_TOKEN])
+        assert out["not_found"] == [UNLISTED_TOKEN] and out["unavailable"] == []
+
+
+@pytest.mark.looptime
+async def test_every_source_rate_limited_is_upstream_rate_limited_with_the_wait(fake: FakeUpstream) -> None:
+    for provider in ("coingecko", "defillama", "binance"):
+        fake.fail_always(provider, Fault("status", 429, headers={"retry-after": "3600"}))
+    settings = make_settings(coingecko_api_key="CG-demo-key")
+    async with Services(settings, transport=fake.transport) as s, connect(s) as client:
+        error = await call_error(client, "get_price", symbols=[UNLISTED_TOKEN])
+    assert error["code"] == "UPSTREAM_RATE_LIMITED"
+    assert error["retry_after_s"] == 3600
+    assert "AGENT_TOOLS_COINGECKO_API_KEY" not in error.get("hint", "")  # the key is already set
+
+
+@pytest.mark.looptime
+async def test_rate_limited_without_a_key_hints_at_one(services: Services, fake: FakeUpstream) -> None:
+    for provider in ("coingecko", "defillama"):
+        fake.fail_always(provider, Fault("status", 429, headers={"retry-after": "120"}))
+    async with connect(services) as client:
+        error = await call_error(client, "get_price", symbols=[UNLISTED_TOKEN])
+    assert error["code"] == "UPSTREAM_RATE_LIMITED" and error["retry_after_s"] == 120
+    assert "AGENT_TOOLS_COINGECKO_API_KEY" in error["hint"]

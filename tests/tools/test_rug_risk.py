@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent_tools.domain.addresses import normalize_chain, validate_address
+from agent_tools.domain.addresses import validate_address
+from agent_tools.domain.chains import resolve_chain
 from agent_tools.domain.rug_risk import EXPECTED
 from agent_tools.services import Services
 from agent_tools.upstream._core import LoopClock
@@ -357,7 +358,7 @@ async def test_checksum_error_says_what_is_wrong(svc: Services) -> None:
 
 def _valid(chain: str, address: str) -> bool:
     try:
-        validate_address(normalize_chain(chain), address)
+        validate_address(resolve_chain(chain), address)
     except ValueError:
         return False
     return True

@@ -1,32 +1,50 @@
-"""Each token-security provider's parsed reply as one ``TokenFacts`` (docs/rug_risk.md, "Facts" table).
+"""The token-security sources: each provider's reply as one ``TokenFacts`` (docs/rug_risk.md, "Facts").
 
 A value the reply does not state stays ``None`` (unknown), never a safe default. Upstream data is
-untrusted: a number that does not parse is unknown, percentages are clamped to 0-100. Besides the facts,
-each reading carries ``flags``: risks a provider reported that ``TokenFacts`` has no field for (say, an
-owner who can rewrite balances). They are shown to the user but do not move the score.
+untrusted: a number that does not parse is unknown, percentages are clamped to 0-100, and provider text
+(flags, reasons, raw evidence) is cleaned and capped (``sources.text``). Besides the facts, each reading
+carries ``flags``: risks a provider reported that ``TokenFacts`` has no field for (say, an owner who can
+rewrite balances). They are shown to the user but do not move the score.
+
+``SOURCES`` lists the providers in the order answers show them, with the chains each covers and the
+adapter that asks it; ``assess_rug_pull_risk`` runs them all at once through a ``SourceRun``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal, cast
+from typing import Literal, TypeVar, cast
 
-from pydantic import JsonValue
+from pydantic import BaseModel, JsonValue
 
+from agent_tools.domain.chains import CHAINS, Chain
 from agent_tools.domain.rug_risk import TokenFacts, pct_from_fraction
-from agent_tools.upstream.dexscreener import DexPair
-from agent_tools.upstream.goplus import EvmTokenSecurity, GoPlusHolder, SolanaAuthority, SolanaTokenSecurity
-from agent_tools.upstream.honeypot import HoneypotReply
-from agent_tools.upstream.rugcheck import RugCheckReport
+from agent_tools.services import Services
+from agent_tools.sources.outcome import NoData, Ok
+from agent_tools.sources.text import MAX_FLAG, clean
+from agent_tools.upstream import Fetched
+from agent_tools.upstream.dexscreener import DexPair, DexScreener
+from agent_tools.upstream.goplus import (
+    EvmTokenSecurity,
+    GoPlus,
+    GoPlusHolder,
+    GoPlusToken,
+    SolanaAuthority,
+    SolanaTokenSecurity,
+)
+from agent_tools.upstream.honeypot import Honeypot, HoneypotReply
+from agent_tools.upstream.rugcheck import RugCheck, RugCheckReport
+
+M = TypeVar("M", bound=BaseModel)
 
 BURN_ADDRESSES = frozenset(
     {"0x0000000000000000000000000000000000000000", "0x000000000000000000000000000000000000dead"}
 )
 TOP_HOLDERS = 10
-MAX_FLAG_CHARS = 120
+MAX_RAW_CHARS = 40  # a raw upstream value shown as evidence
 # RugCheck known-account types that are infrastructure, not insiders, when counting top holders.
 RUGCHECK_INFRA_TYPES = frozenset({"AMM", "LOCKER"})
 
@@ -42,7 +60,7 @@ class Reading:
 # --- value parsing ---------------------------------------------------------------------------------------
 
 
-def _flag(value: str | None) -> bool | None:
+def _bit(value: str | None) -> bool | None:
     """GoPlus "1"/"0"; anything else (absent, "", junk) is unknown."""
     return {"1": True, "0": False}.get((value or "").strip())
 
@@ -89,11 +107,18 @@ def _epoch(seconds: float | None) -> datetime | None:
 
 
 def _evidence(**raw: JsonValue) -> dict[str, JsonValue]:
-    return {name: value for name, value in raw.items() if value is not None}
+    """Raw upstream values behind the facts; provider strings cleaned and capped."""
+    return {
+        name: clean(value, MAX_RAW_CHARS) if isinstance(value, str) else value
+        for name, value in raw.items()
+        if value is not None
+    }
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= MAX_FLAG_CHARS else text[: MAX_FLAG_CHARS - 1] + "…"
+def _flag(source: str, said: str | None) -> str | None:
+    """A provider's own words as a flag, cleaned and capped; None when nothing is left."""
+    cleaned = clean(said, MAX_FLAG - len(source) - 2)
+    return None if cleaned is None else f"{source}: {cleaned}"
 
 
 # --- GoPlus ------------------------------------------------------------------------------------------------
@@ -132,10 +157,10 @@ _GOPLUS_RISK_FLAGS = {
 
 
 def _goplus_evm_flags(t: EvmTokenSecurity) -> list[str]:
-    flags = [f"goplus: {text}" for name, text in _GOPLUS_RISK_FLAGS.items() if _flag(getattr(t, name))]
-    if _flag(t.is_true_token) is False:
+    flags = [f"goplus: {text}" for name, text in _GOPLUS_RISK_FLAGS.items() if _bit(getattr(t, name))]
+    if _bit(t.is_true_token) is False:
         flags.append("goplus: a fake copy of another token (is_true_token=0)")
-    if _flag(t.cannot_sell_all) and not _flag(t.is_honeypot):
+    if _bit(t.cannot_sell_all) and not _bit(t.is_honeypot):
         flags.append("goplus: holders cannot sell all their tokens at once")
     same_creator = _count(t.honeypot_with_same_creator)
     if same_creator:
@@ -150,13 +175,13 @@ def from_goplus_evm(t: EvmTokenSecurity) -> Reading:
     lp = t.lp_holders or []
     pools = frozenset(d.pair.lower() for d in dex if d.pair)
     creator = (t.creator_address or "").lower()
-    honeypot = _flag(t.is_honeypot)
-    if honeypot is None and _flag(t.cannot_sell_all):
+    honeypot = _bit(t.is_honeypot)
+    if honeypot is None and _bit(t.cannot_sell_all):
         honeypot = True
     liquidity: float | None = None
     if dex:
         liquidity = sum(_usd(d.liquidity) or 0.0 for d in dex)
-    elif _flag(t.is_in_dex) is False:
+    elif _bit(t.is_in_dex) is False:
         liquidity = 0.0  # GoPlus states the token trades on no DEX
     facts = TokenFacts(
         source="goplus",
@@ -164,15 +189,15 @@ def from_goplus_evm(t: EvmTokenSecurity) -> Reading:
         is_honeypot=honeypot,
         buy_tax_pct=_fraction_pct(t.buy_tax),
         sell_tax_pct=_fraction_pct(t.sell_tax),
-        tax_modifiable=_flag(t.slippage_modifiable),
-        mintable=_flag(t.is_mintable),
-        owner_address=t.owner_address,
+        tax_modifiable=_bit(t.slippage_modifiable),
+        mintable=_bit(t.is_mintable),
+        owner_address=clean(t.owner_address, 128) if t.owner_address else t.owner_address,
         # a renounce that can be undone is no renounce
-        owner_renounced=False if _flag(t.can_take_back_ownership) else None,
-        proxy_upgradeable=_flag(t.is_proxy),
-        hidden_owner=_flag(t.hidden_owner),
-        blacklist=_flag(t.is_blacklisted),
-        trading_pausable=_flag(t.transfer_pausable),
+        owner_renounced=False if _bit(t.can_take_back_ownership) else None,
+        proxy_upgradeable=_bit(t.is_proxy),
+        hidden_owner=_bit(t.hidden_owner),
+        blacklist=_bit(t.is_blacklisted),
+        trading_pausable=_bit(t.transfer_pausable),
         lp_locked_pct=_lp_locked(lp),
         lp_creator_pct=_holder_share(lp, lambda h: (h.address or "").lower() == creator)
         if lp and creator
@@ -184,7 +209,7 @@ def from_goplus_evm(t: EvmTokenSecurity) -> Reading:
         token_burn_pct=_holder_share(holders, lambda h: (h.address or "").lower() in BURN_ADDRESSES)
         if holders
         else None,
-        source_verified=_flag(t.is_open_source),
+        source_verified=_bit(t.is_open_source),
         evidence=_evidence(
             is_honeypot=t.is_honeypot
             if t.is_honeypot is not None or honeypot is None
@@ -213,7 +238,7 @@ _SOLANA_RISK_AUTHORITIES = {
 
 
 def _status(authority: SolanaAuthority | None) -> bool | None:
-    return _flag(authority.status) if authority is not None else None
+    return _bit(authority.status) if authority is not None else None
 
 
 def from_goplus_solana(t: SolanaTokenSecurity) -> Reading:
@@ -223,7 +248,7 @@ def from_goplus_solana(t: SolanaTokenSecurity) -> Reading:
         for name, text in _SOLANA_RISK_AUTHORITIES.items()
         if _status(cast(SolanaAuthority | None, getattr(t, name)))
     ]
-    if _flag(t.non_transferable or t.none_transferable):
+    if _bit(t.non_transferable or t.none_transferable):
         flags.append("goplus: the token is non-transferable")
     if (t.default_account_state or "").strip() == "2":
         flags.append("goplus: new token accounts start frozen")
@@ -272,15 +297,17 @@ def from_honeypot(r: HoneypotReply) -> Reading:
             pair_created_at=pair.createdAtTimestamp if pair else None,
         ),
     )
-    flags: list[str] = []
+    said: list[str | None] = []
     if r.honeypotResult and r.honeypotResult.honeypotReason:
-        flags.append(_clip(f"honeypot.is: {r.honeypotResult.honeypotReason}"))
+        said.append(r.honeypotResult.honeypotReason)
     if not ran:
-        flags.append(_clip(f"honeypot.is: the simulation failed ({r.simulationError or 'no reason given'})"))
-    for flag in (r.summary.flags or []) if r.summary else []:
-        text = flag if isinstance(flag, str) else flag.description or flag.flag
-        if text and (isinstance(flag, str) or flag.severity not in ("info", "low")):
-            flags.append(_clip(f"honeypot.is: {text}"))
+        said.append(f"the simulation failed ({clean(r.simulationError, 60) or 'no reason given'})")
+    for item in (r.summary.flags or []) if r.summary else []:
+        if isinstance(item, str):
+            said.append(item)
+        elif item.severity not in ("info", "low"):
+            said.append(item.description or item.flag)
+    flags = [f for f in (_flag("honeypot.is", t) for t in said) if f]
     return Reading(facts, tuple(flags))
 
 
@@ -373,11 +400,94 @@ def from_rugcheck(r: RugCheckReport) -> Reading:
             liquidity_usd=r.totalMarketLiquidity,
         ),
     )
-    flags = [
-        _clip(f"rugcheck: {risk.name} ({risk.level})")
+    said = [
+        f"{clean(risk.name, 90)} ({risk.level})"
         for risk in r.risks or []
         if risk.name and risk.level in ("warn", "danger")
     ]
+    flags = [f for f in (_flag("rugcheck", t) for t in said) if f]
     if r.rugged:
         flags.insert(0, "rugcheck: marked as rugged")
     return Reading(facts, tuple(flags))
+
+
+# --- the sources ----------------------------------------------------------------------------------------
+
+
+def _ok(reading: Reading, fetched: Fetched[object], note: str | None = None) -> Ok[Reading]:
+    return Ok(reading, fetched.fetched_at, fetched.stale, note)
+
+
+async def _goplus(services: Services, chain: Chain, address: str) -> Ok[Reading] | NoData:
+    client = services.provider(GoPlus)
+    if chain.family == "solana":
+        return _goplus_reading(await client.solana_token_security(address), from_goplus_solana)
+    assert chain.goplus_chain_id is not None, "applies only where GoPlus has a chain id"
+    return _goplus_reading(await client.token_security(chain.goplus_chain_id, address), from_goplus_evm)
+
+
+def _goplus_reading(
+    fetched: Fetched[GoPlusToken[M]], to_reading: Callable[[M], Reading]
+) -> Ok[Reading] | NoData:
+    token = fetched.value.token
+    if token is None:
+        return NoData("GoPlus has no record of this token")
+    pending = (
+        "GoPlus data is still syncing (code 2): some checks may be missing" if fetched.value.pending else None
+    )
+    return _ok(to_reading(token), fetched, pending)
+
+
+async def _honeypot(services: Services, chain: Chain, address: str) -> Ok[Reading] | NoData:
+    assert chain.honeypot_chain_id is not None, "applies only where Honeypot.is simulates"
+    fetched = await services.provider(Honeypot).is_honeypot(address, chain.honeypot_chain_id)
+    return _ok(from_honeypot(fetched.value), fetched)
+
+
+async def _dexscreener(services: Services, chain: Chain, address: str) -> Ok[Reading] | NoData:
+    assert chain.dexscreener_slug is not None, "applies only where DexScreener lists pairs"
+    fetched = await services.provider(DexScreener).token_pairs(chain.dexscreener_slug, address)
+    reading = from_dexscreener(fetched.value, address)
+    return (
+        NoData("DexScreener lists no trading pair for this token")
+        if reading is None
+        else _ok(reading, fetched)
+    )
+
+
+async def _rugcheck(services: Services, _chain: Chain, address: str) -> Ok[Reading] | NoData:
+    fetched = await services.provider(RugCheck).report(address)
+    return _ok(from_rugcheck(fetched.value), fetched)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A token-security provider: the chains it covers (and what to say elsewhere), and its adapter."""
+
+    name: str
+    applies: Callable[[Chain], bool]
+    not_covered: str
+    read: Callable[[Services, Chain, str], Awaitable[Ok[Reading] | NoData]]
+
+
+SOURCES = (
+    Source(
+        "goplus",
+        lambda c: c.family == "solana" or c.goplus_chain_id is not None,
+        "GoPlus does not cover this chain",
+        _goplus,
+    ),
+    Source(
+        "honeypot.is",
+        lambda c: c.honeypot_chain_id is not None,
+        "Honeypot.is simulates on " + ", ".join(c.name for c in CHAINS if c.honeypot_chain_id) + " only",
+        _honeypot,
+    ),
+    Source(
+        "dexscreener",
+        lambda c: c.dexscreener_slug is not None,
+        "DexScreener does not cover this chain",
+        _dexscreener,
+    ),
+    Source("rugcheck", lambda c: c.family == "solana", "RugCheck covers Solana only", _rugcheck),
+)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from agent_tools.domain.rug_sources import (
+from agent_tools.sources.token_security import (
     from_dexscreener,
     from_goplus_evm,
     from_goplus_solana,
