@@ -83,20 +83,19 @@ def _message(body: Any) -> tuple[bool | None, str]:
 
 def _error_hook(response: httpx.Response, body: Any) -> AgentToolsError | Retryable | None:
     status = response.status_code
-    success, message = _message(body)
-    said = f": {message}" if message else ""
+    success, message = _message(body)  # read to classify, never repeated: it is third-party text
     if _QUOTA.search(message) and (success is False or status >= 400):
         return UpstreamRateLimited(
             "tokenmetrics",
-            f"Token Metrics quota is used up{said}",
+            "Token Metrics quota is used up",
             retryable=False,
             hint="wait for the plan's quota to reset or upgrade it; unset AGENT_TOOLS_TOKENMETRICS_API_KEY"
             " to use the open model meanwhile",
         )
     if status in (401, 403) or (success is False and _BAD_KEY.search(message)):
-        return NotConfigured(f"Token Metrics rejected the API key (HTTP {status}){said}", hint=_KEY_HINT)
+        return NotConfigured(f"Token Metrics rejected the API key (HTTP {status})", hint=_KEY_HINT)
     if success is False and status < 500 and status != 429:
-        return UpstreamBadResponse("tokenmetrics", f"Token Metrics refused the request{said}")
+        return UpstreamBadResponse("tokenmetrics", f"Token Metrics refused the request (HTTP {status})")
     return None
 
 

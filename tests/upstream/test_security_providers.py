@@ -133,7 +133,7 @@ async def test_goplus_persistent_rate_limit_inside_200_is_rate_limited() -> None
     [
         (2021, NotFound, "CONTRACT_INFO_NOT_FOUND", 1),
         (2018, UpstreamBadResponse, "CHAIN_NOT_SUPPORTED", 1),
-        (9999, UpstreamBadResponse, "code 9999: boom", 1),
+        (9999, UpstreamBadResponse, "code 9999)", 1),
         (5000, UpstreamUnavailable, "code 5000", 4),
     ],
 )
