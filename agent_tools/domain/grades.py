@@ -138,6 +138,19 @@ def _log10_linear(low: float, high: float) -> Callable[[float], float]:
 
 
 @dataclass(frozen=True)
+class ProviderGrades:
+    """Grades a provider computed itself (Token Metrics): 0-100, None where it sent none."""
+
+    trader_grade: float | None
+    investor_grade: float | None
+    signal: Signal | None
+    ta_grade: float | None
+    quant_grade: float | None
+    as_of: date  # the oldest of the rows used
+    notes: tuple[str, ...] = ()  # caveats in our own words (which token a shared ticker meant)
+
+
+@dataclass(frozen=True)
 class _Window:
     """The rows one horizon reads, with missing volume / market cap as None."""
 

@@ -6,10 +6,8 @@ docs/grades.md) on CoinGecko's daily history, or on the bundled history snapshot
 offline or when CoinGecko is down. Every fallback is named in `warnings`.
 """
 
-import asyncio
-import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver.context import Context
@@ -17,23 +15,19 @@ from pydantic import BaseModel, Field
 
 from agent_tools.domain import grades
 from agent_tools.domain.assets import Coin, NameQuery, money, parse_asset_query
-from agent_tools.errors import AgentToolsError, InvalidArgument, NotConfigured, NotFound
+from agent_tools.errors import InvalidArgument, NotFound
 from agent_tools.services import Services
 from agent_tools.snapshot import price_snapshot
-from agent_tools.snapshot.history import history_for
 from agent_tools.sources.coins import coin_index, snapshot_coin
-from agent_tools.sources.outcome import Ok, SourceRun
+from agent_tools.sources.grades import tokenmetrics_grades
+from agent_tools.sources.history import coingecko_daily, coingecko_window, snapshot_daily
+from agent_tools.sources.outcome import Failed, NoData, Ok, SourceRun
 from agent_tools.sources.prices import coingecko_prices
 from agent_tools.tools._registry import ToolSpec
-from agent_tools.upstream.coingecko_history import CoinGeckoHistory, MarketChart
-from agent_tools.upstream.tokenmetrics import Token, TokenMetrics
 
 STEPS = 3
 """Progress stages: resolve, fetch (history or Token Metrics), grade; reported only if asked."""
 MAX_ALTERNATIVES = 5
-TM_LOOKBACK_DAYS = 7
-"""Token Metrics rows are daily; the newest within a week is taken."""
-TM_SIGNALS: dict[int, grades.Signal] = {1: "bullish", -1: "bearish", 0: "neutral"}
 TM_METHOD = (
     "Token Metrics' proprietary grades (TM_TRADER_GRADE, TM_INVESTOR_GRADE, 0-100) and TRADING_SIGNAL "
     "(1 bullish, -1 bearish, 0 neutral) from its newest daily rows. Token Metrics does not publish "
@@ -157,46 +151,16 @@ async def _largest(
 # --- Token Metrics -------------------------------------------------------------------------------
 
 
-def _pick_token(rows: list[Token], asset: _Asset, warnings: list[str]) -> Token:
-    same = [r for r in rows if r.token_symbol.upper() == asset.symbol.upper()]
-    if not same:
-        raise NotFound(f"Token Metrics lists no token with ticker {asset.symbol.upper()}")
-    named = [r for r in same if asset.name and r.token_name.lower() == asset.name.lower()]
-    if named:
-        return named[0]
-    if len(same) > 1:
-        warnings.append(
-            f"Token Metrics has {len(same)} tokens with ticker {asset.symbol.upper()} and none with the "
-            f"name CoinGecko gives {asset.id}; took TOKEN_ID {same[0].token_id}"
-        )
-    return same[0]
-
-
-async def _tokenmetrics(services: Services, asset: _Asset, warnings: list[str]) -> GradeResult:
-    tm = services.provider(TokenMetrics)
-    token = _pick_token((await tm.tokens(asset.symbol)).value, asset, warnings)
-    end = datetime.fromtimestamp(services.clock.wall(), UTC).date()
-    start = end - timedelta(days=TM_LOOKBACK_DAYS)
-    trader_f, investor_f, signal_f = await asyncio.gather(
-        tm.trader_grades(token.token_id, start, end),
-        tm.investor_grades(token.token_id, start, end),
-        tm.trading_signals(token.token_id, start, end),
-    )
-    trader = max(trader_f.value, key=lambda r: r.as_of, default=None)
-    investor = max(investor_f.value, key=lambda r: r.as_of, default=None)
-    signal = max(signal_f.value, key=lambda r: r.as_of, default=None)
-    if trader is None and investor is None:
-        raise NotFound(f"Token Metrics has no grades for TOKEN_ID {token.token_id} since {start.isoformat()}")
-    tm_signal = (
-        TM_SIGNALS.get(signal.trading_signal) if signal and signal.trading_signal is not None else None
-    )
-    if tm_signal is None:
+def _from_tokenmetrics(asset: _Asset, got: Ok[grades.ProviderGrades], warnings: list[str]) -> GradeResult:
+    tm = got.value
+    warnings += tm.notes
+    if tm.signal is None:
         warnings.append("Token Metrics sent no trading signal: signal is null")
     factors = [
         GradeFactor(name=name, horizon="trader", value=value, score=value, weight=None, description=text)
         for name, value, text in (
-            ("ta_grade", trader.ta_grade if trader else None, "Token Metrics technical-analysis grade"),
-            ("quant_grade", trader.quant_grade if trader else None, "Token Metrics quantitative grade"),
+            ("ta_grade", tm.ta_grade, "Token Metrics technical-analysis grade"),
+            ("quant_grade", tm.quant_grade, "Token Metrics quantitative grade"),
         )
         if value is not None
     ]
@@ -204,14 +168,14 @@ async def _tokenmetrics(services: Services, asset: _Asset, warnings: list[str]) 
         symbol=asset.symbol.upper(),
         asset_id=asset.id,
         name=asset.name,
-        trader_grade=trader.tm_trader_grade if trader else None,
-        investor_grade=investor.tm_investor_grade if investor else None,
-        signal=tm_signal,
+        trader_grade=tm.trader_grade,
+        investor_grade=tm.investor_grade,
+        signal=tm.signal,
         factors=factors,
         source="tokenmetrics",
         method=TM_METHOD,
-        as_of=min(r.as_of for r in (trader, investor, signal) if r is not None),
-        stale=trader_f.stale or investor_f.stale or signal_f.stale,
+        as_of=tm.as_of,
+        stale=got.stale,
         history_days=None,
         warnings=warnings,
     )
@@ -220,63 +184,39 @@ async def _tokenmetrics(services: Services, asset: _Asset, warnings: list[str]) 
 # --- open model ----------------------------------------------------------------------------------
 
 
-def _daily(chart: MarketChart) -> grades.DailySeries | None:
-    """One row per UTC day; the latest point of a day wins, so today's row is the live price."""
-
-    def by_day(points: list[tuple[float, float | None]]) -> dict[date, float]:
-        return {
-            datetime.fromtimestamp(ms / 1000, UTC).date(): v
-            for ms, v in points
-            if v is not None and math.isfinite(v) and v > 0
-        }
-
-    closes, volumes, caps = by_day(chart.prices), by_day(chart.total_volumes), by_day(chart.market_caps)
-    days = sorted(closes)
-    if not days:
-        return None
-    return grades.DailySeries(
-        dates=days,
-        close=[closes[d] for d in days],
-        volume=[volumes.get(d) for d in days],
-        market_cap=[caps.get(d) for d in days],
-    )
-
-
-async def _history(services: Services, asset: _Asset, warnings: list[str]) -> tuple[grades.DailySeries, bool]:
+async def _history(
+    services: Services, run: SourceRun, asset: _Asset, warnings: list[str]
+) -> tuple[grades.DailySeries, bool]:
     """CoinGecko's daily history, else the bundled snapshot's (stale); the flag says stale."""
-    failure: AgentToolsError | None = None
     if services.settings.offline:
         reason = "offline mode (AGENT_TOOLS_OFFLINE=1)"
     else:
-        provider = services.provider(CoinGeckoHistory)
-        try:
-            chart = await provider.market_chart(asset.id, provider.max_days)
-        except NotConfigured:
-            raise
-        except AgentToolsError as exc:
-            failure, reason = exc, f"CoinGecko history unavailable ({exc.message})"
-        else:
-            series = _daily(chart.value)
-            if series is not None:
-                if chart.stale:
-                    warnings.append(
-                        "CoinGecko history served from an expired cache entry after an upstream error"
-                    )
-                if provider.max_days != "max" and len(series.dates) >= grades.INVESTOR_MIN_DAYS:
-                    warnings.append(
-                        f"history is the {len(series.dates)} days CoinGecko's free plans serve: the investor "
-                        "grade's history_length and drawdown_from_ath see only that window"
-                    )
-                return series, chart.stale
-            reason = f"CoinGecko has no price history for {asset.id}"
-    snap = history_for(asset.id)
-    if snap is None:
-        if failure is not None:
-            raise failure
+        got = await run.ask("coingecko", coingecko_daily(services, asset.id))
+        if isinstance(got, Ok):
+            window = coingecko_window(services)
+            if got.stale:
+                warnings.append(
+                    "CoinGecko history served from an expired cache entry after an upstream error"
+                )
+            if window is not None and len(got.value.dates) >= grades.INVESTOR_MIN_DAYS:
+                warnings.append(
+                    f"history is the {len(got.value.dates)} days CoinGecko's free plans serve: the investor "
+                    "grade's history_length and drawdown_from_ath see only that window"
+                )
+            return got.value, got.stale
+        reason = (
+            got.detail if isinstance(got, NoData) else f"CoinGecko history unavailable ({got.error.message})"
+        )
+    snap = snapshot_daily(asset.id)
+    if snap is None or run.misconfigured():
+        if run.failures():
+            raise run.error("no history source")
         raise NotFound(f"{reason}, and the bundled history snapshot does not cover {asset.id}")
+    last = snap.series.dates[-1]
+    age = (datetime.fromtimestamp(services.clock.wall(), UTC).date() - last).days
     warnings.append(
         f"{reason}: graded on the bundled history snapshot ({snap.source_file}, ending "
-        f"{snap.series.dates[-1].isoformat()}), not live data"
+        f"{last.isoformat()}, {age} days old), not live data"
     )
     return snap.series, True
 
@@ -285,8 +225,10 @@ def _sig(value: float | None) -> float | None:
     return None if value is None else float(f"{value:.6g}")
 
 
-async def _open_model(services: Services, asset: _Asset, warnings: list[str], ctx: Context) -> GradeResult:
-    series, stale = await _history(services, asset, warnings)
+async def _open_model(
+    services: Services, run: SourceRun, asset: _Asset, warnings: list[str], ctx: Context
+) -> GradeResult:
+    series, stale = await _history(services, run, asset, warnings)
     await ctx.report_progress(
         2, STEPS, f"history: {len(series.dates)} daily rows to {series.dates[-1].isoformat()}"
     )
@@ -326,16 +268,21 @@ async def grade_asset(services: Services, symbol: str, ctx: Context) -> GradeRes
     warnings: list[str] = []
     asset = await _resolve(services, query, warnings)
     await ctx.report_progress(1, STEPS, f"resolved {query.text} to {asset.id}")
+    run = SourceRun()
     if services.settings.tokenmetrics_api_key is not None and not services.settings.offline:
-        try:
-            graded = await _tokenmetrics(services, asset, warnings)
-        except AgentToolsError as exc:
-            warnings.append(f"Token Metrics failed ({exc.code}: {exc.message}); graded with the open model")
-        else:
+        got = await run.ask("tokenmetrics", tokenmetrics_grades(services, asset.id, asset.symbol, asset.name))
+        if isinstance(got, Ok):
             await ctx.report_progress(2, STEPS, "fetched Token Metrics grades and signal")
             await ctx.report_progress(3, STEPS, "done")
-            return graded
-    graded = await _open_model(services, asset, warnings, ctx)
+            return _from_tokenmetrics(asset, got, warnings)
+        why = (
+            f"{got.error.code}: {got.error.message}"
+            if isinstance(got, Failed)
+            else f"NOT_FOUND: {got.detail}"
+        )
+        warnings.append(f"Token Metrics failed ({why}); graded with the open model")
+        run = SourceRun()  # the open model's sources decide its errors; Token Metrics is in the warning
+    graded = await _open_model(services, run, asset, warnings, ctx)
     await ctx.report_progress(3, STEPS, "graded")
     return graded
 

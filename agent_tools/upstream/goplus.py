@@ -177,7 +177,9 @@ def _error_hook(response: httpx.Response, body: Any) -> AgentToolsError | Retrya
         return Retryable(UpstreamUnavailable("goplus", "GoPlus reported a server error (code 5000)"))
     if code in _NO_DATA:
         return NotFound(f"GoPlus has no contract data for this address (code {code} {_NO_DATA[code]})")
-    name = f" {_REFUSED[code]}" if code in _REFUSED else ""  # GoPlus's own message is not repeated: third-party text
+    name = (
+        f" {_REFUSED[code]}" if code in _REFUSED else ""
+    )  # GoPlus's own message is not repeated: third-party text
     return UpstreamBadResponse("goplus", f"GoPlus refused the request (code {code}{name})")
 
 
