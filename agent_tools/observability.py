@@ -5,9 +5,8 @@ the tool call's request id on every line it causes. Nothing secret is ever logge
 pipeline logs provider, method, path (never the query) and status, and httpx's own
 URL-carrying logs are silenced.
 
-Metrics: tool calls by tool and outcome, latency histograms, and the pipeline's own
-counters (upstream requests by provider and status, retries, cache hits, misses and
-stale serves, limiter waits), read live from `Stats` at scrape time.
+Metrics live in `agent_tools.metrics` (recording) and `agent_tools.prometheus_text` (the
+/metrics body, built only when scraped).
 
 Traces: the MCP SDK and our upstream calls emit OpenTelemetry spans through the API,
 which is a no-op unless the `otel` extra is installed and OTEL_EXPORTER_OTLP_ENDPOINT set.
@@ -15,7 +14,6 @@ which is a no-op unless the `otel` extra is installed and OTEL_EXPORTER_OTLP_END
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import importlib
 import itertools
@@ -23,16 +21,12 @@ import json
 import logging
 import os
 import sys
-from collections import Counter
 from collections.abc import Generator
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from opentelemetry import trace
-
-from agent_tools.upstream._core import Stats
 
 request_id: ContextVar[str | None] = ContextVar("agent_tools_request_id", default=None)
 _ID_PREFIX = os.urandom(4).hex() + "-"  # unique per process, so replicas' ids never collide
@@ -105,45 +99,3 @@ def tool_call_scope() -> Generator[str]:
         yield rid
     finally:
         request_id.reset(token)
-
-
-LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-
-
-@dataclass
-class LatencyHistogram:
-    """Counts per `LATENCY_BUCKETS_S` bucket (the last one is +Inf) and their sum, in seconds."""
-
-    counts: list[int] = field(default_factory=lambda: [0] * (len(LATENCY_BUCKETS_S) + 1))
-    sum_s: float = 0.0
-
-    def observe(self, seconds: float) -> None:
-        self.counts[bisect.bisect_left(LATENCY_BUCKETS_S, seconds)] += 1
-        self.sum_s += seconds
-
-
-class Metrics:
-    """Tool calls by tool and outcome, their latency, and the pipeline's `Stats`, per server process.
-
-    Recording is plain dict arithmetic on the call path. prometheus_client is imported only
-    when /metrics is scraped (`render`, HTTP only), which keeps it out of every stdio
-    server's start-up.
-    """
-
-    def __init__(self, stats: Stats) -> None:
-        self.stats = stats
-        self.calls: Counter[tuple[str, str]] = Counter()
-        self.latency: dict[str, LatencyHistogram] = {}
-
-    def observe_call(self, tool: str, outcome: str, seconds: float) -> None:
-        self.calls[(tool, outcome)] += 1
-        histogram = self.latency.get(tool)
-        if histogram is None:
-            histogram = self.latency[tool] = LatencyHistogram()
-        histogram.observe(seconds)
-
-    def render(self) -> tuple[bytes, str]:
-        """The Prometheus text exposition, and its content type."""
-        from agent_tools.prometheus_text import render
-
-        return render(self)

@@ -1,6 +1,6 @@
 """The /metrics body: `observability.Metrics` as Prometheus text, built when scraped.
 
-Imported only by `Metrics.render`, so a server that is never scraped (every stdio one)
+Imported only when /metrics is scraped (transport.py), so a server that is never scraped (every stdio one)
 never imports prometheus_client.
 """
 
@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from agent_tools.observability import LATENCY_BUCKETS_S, Metrics
+from agent_tools.metrics import LATENCY_BUCKETS_S, Metrics
 
 _BOUNDS = [*map(str, LATENCY_BUCKETS_S), "+Inf"]  # "0.005", ..., "1.0", as prometheus_client writes them
 

@@ -26,7 +26,7 @@ from agent_tools.prompt_library import mcp_prompts
 from agent_tools.resources import register_resources
 from agent_tools.services import Services
 from agent_tools.tools._registry import discover, make_tool
-from agent_tools.upstream._core import deadline_scope
+from agent_tools.upstream import deadline_scope
 
 log = logging.getLogger("agent_tools.server")
 

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import httpx
 
-from agent_tools.observability import Metrics
+from agent_tools.metrics import Metrics
 from agent_tools.settings import Settings
-from agent_tools.upstream._core import Clock, LoopClock, Pipeline
+from agent_tools.upstream import Clock, LoopClock, Pipeline
 from agent_tools.upstream.binance import Binance
 from agent_tools.upstream.coingecko import CoinGecko
 from agent_tools.upstream.defillama import DefiLlama

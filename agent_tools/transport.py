@@ -94,7 +94,9 @@ def http_app(services: Services) -> ASGIApp:
         return JSONResponse({"status": "ready", "cache": cache, "offline": services.settings.offline})
 
     async def metrics(_: Request) -> Response:
-        body, content_type = services.metrics.render()
+        from agent_tools.prometheus_text import render  # prometheus_client only once scraped
+
+        body, content_type = render(services.metrics)
         return Response(body, media_type=content_type)
 
     server.custom_route("/metrics", methods=["GET"])(metrics)

@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
 import httpx
 
 from agent_tools.settings import Settings
-from agent_tools.upstream._core import LoopClock
+from agent_tools.upstream import LoopClock
 from tests.fakes.chain import CHAIN_COINS, FakeChain
 from tests.fakes.chain import HOSTS as CHAIN_HOSTS
 from tests.fakes.grades import TM_HOST, TM_KEY, GradeFake

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from agent_tools.observability import JsonFormatter, Metrics, configure_logging
+from agent_tools.metrics import Metrics
+from agent_tools.observability import JsonFormatter, configure_logging
+from agent_tools.prometheus_text import render
 from agent_tools.services import Services
-from agent_tools.upstream._core import Stats
+from agent_tools.upstream import Stats
 from tests.conftest import call, call_error, connect, make_settings
 from tests.fakes.upstream import FakeUpstream
 
@@ -66,7 +68,7 @@ async def test_metrics_count_tool_calls_and_upstream_requests(services: Services
         await call(client, "get_price", symbols=["BTC"])
         await call(client, "get_price", symbols=["BTC"])
         await call_error(client, "no_such_tool")
-    text = services.metrics.render()[0].decode()
+    text = render(services.metrics)[0].decode()
     assert 'agent_tools_tool_calls_total{outcome="ok",tool="get_price"} 2.0' in text
     assert 'agent_tools_tool_calls_total{outcome="NOT_FOUND",tool="unknown"} 1.0' in text
     assert 'agent_tools_upstream_requests_total{provider="coingecko",status="200"} 2.0' in text
@@ -85,7 +87,7 @@ def test_latency_histogram_is_cumulative_with_inclusive_bounds() -> None:
     metrics = Metrics(Stats())
     for seconds in (0.005, 0.3, 0.3, 100.0):  # on a bound, inside one, past the last
         metrics.observe_call("get_price", "ok", seconds)
-    body, content_type = metrics.render()
+    body, content_type = render(metrics)
     text = body.decode()
     assert content_type.startswith("text/plain")
     assert 'agent_tools_tool_latency_seconds_bucket{le="0.005",tool="get_price"} 1.0' in text

@@ -41,7 +41,7 @@ from agent_tools.errors import AgentToolsError, InvalidArgument, NotFound, Upstr
 from agent_tools.services import Services
 from agent_tools.tools._registry import ToolSpec
 from agent_tools.tools.price import fetch_prices
-from agent_tools.upstream._core import Fetched
+from agent_tools.upstream import Fetched
 from agent_tools.upstream.etherscan import Etherscan
 from agent_tools.upstream.evm_rpc import EvmRpc
 from agent_tools.upstream.mempool import Mempool

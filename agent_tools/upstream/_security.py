@@ -8,8 +8,8 @@ import httpx
 from pydantic import ConfigDict
 
 from agent_tools.errors import AgentToolsError, NotFound
+from agent_tools.upstream import ErrorHook, Retryable
 from agent_tools.upstream._bodies import Body
-from agent_tools.upstream._core import ErrorHook, Retryable
 
 
 class Tolerant(Body):

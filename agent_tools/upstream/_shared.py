@@ -15,21 +15,23 @@ limiter; the next call after that tries Redis again and logs the recovery.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from agent_tools.upstream._core import SHARED_PREFIX, Clock
+from agent_tools.upstream._clock import Clock
 
 log = logging.getLogger("agent_tools.cache")
 R = TypeVar("R")
 
 RETRY_DOWN_S = 5.0
+SHARED_PREFIX = "agent_tools:v1:"
 
 _RESERVE = """
 local limit = tonumber(ARGV[1])
@@ -72,6 +74,11 @@ class SharedCache:
         self._down_until: float | None = None
         self._retry_down_s = retry_down_s
         self._reserve = self._redis.register_script(_RESERVE)
+
+    @staticmethod
+    def key(cache_key: Hashable) -> str:
+        """A short, stable Redis key for a pipeline cache key (the same in every replica)."""
+        return SHARED_PREFIX + hashlib.sha1(repr(cache_key).encode(), usedforsecurity=False).hexdigest()
 
     @property
     def up(self) -> bool:

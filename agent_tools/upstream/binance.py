@@ -9,8 +9,8 @@ from pydantic import FailFast
 
 from agent_tools.errors import AgentToolsError, UpstreamRateLimited, UpstreamUnavailable
 from agent_tools.settings import Settings
+from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Retryable, Upstream
 from agent_tools.upstream._bodies import Body, BodyAdapter
-from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec, Retryable
 
 PRICE_TTL_S = 30.0
 
@@ -51,7 +51,7 @@ def spec(settings: Settings) -> ProviderSpec:
 
 class Binance:
     def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
-        self._up = pipeline.upstream(spec(settings))
+        self._up = Upstream(pipeline, spec(settings))
 
     async def all_prices(self) -> Fetched[dict[str, float]]:
         """Every symbol's last price in one request (weight 4), so an unlisted pair never errors."""

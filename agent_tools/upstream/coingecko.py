@@ -10,8 +10,8 @@ from pydantic import FailFast, StrictFloat, StrictInt
 
 from agent_tools.errors import AgentToolsError, NotConfigured
 from agent_tools.settings import Settings
+from agent_tools.upstream import Batcher, Fetched, Pipeline, ProviderSpec, Retryable, Upstream
 from agent_tools.upstream._bodies import Body, BodyAdapter
-from agent_tools.upstream._core import Batcher, Fetched, Pipeline, ProviderSpec, Retryable
 
 PRICE_TTL_S = 60.0
 METADATA_TTL_S = 6 * 3600.0
@@ -95,7 +95,7 @@ def spec(settings: Settings) -> ProviderSpec:
 class CoinGecko:
     def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
         self._pipeline = pipeline
-        self._up = pipeline.upstream(spec(settings))
+        self._up = Upstream(pipeline, spec(settings))
         self._batchers: dict[tuple[str, str], Batcher[PriceRow]] = {}
 
     async def coins_list(self) -> Fetched[list[CoinListItem]]:

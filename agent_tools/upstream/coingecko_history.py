@@ -13,9 +13,8 @@ from urllib.parse import quote
 from pydantic import Field
 
 from agent_tools.settings import Settings
-from agent_tools.upstream import coingecko
+from agent_tools.upstream import Fetched, Pipeline, Upstream, coingecko
 from agent_tools.upstream._bodies import Body, BodyAdapter
-from agent_tools.upstream._core import Fetched, Pipeline
 
 HISTORY_TTL_S = 6 * 3600.0
 """Daily points change once a day; the newest (intraday) point may lag by hours."""
@@ -36,7 +35,7 @@ _CHART = BodyAdapter(MarketChart)
 
 class CoinGeckoHistory:
     def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
-        self._up = pipeline.upstream(coingecko.spec(settings))
+        self._up = Upstream(pipeline, coingecko.spec(settings))
         self.max_days: int | Literal["max"] = (
             "max" if settings.coingecko_api_key is not None and settings.coingecko_plan == "pro" else 365
         )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from agent_tools.settings import Settings
+from agent_tools.upstream import Batcher, Fetched, Pipeline, ProviderSpec, Upstream
 from agent_tools.upstream._bodies import Body, BodyAdapter
-from agent_tools.upstream._core import Batcher, Fetched, Pipeline, ProviderSpec
 
 PRICE_TTL_S = 60.0
 KEYS_PER_REQUEST = 250  # about 6 KB of URL, under common 8 KB limits
@@ -39,7 +39,7 @@ def spec(settings: Settings) -> ProviderSpec:
 
 class DefiLlama:
     def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
-        self._up = pipeline.upstream(spec(settings))
+        self._up = Upstream(pipeline, spec(settings))
         self._batcher = Batcher(
             pipeline,
             "defillama",

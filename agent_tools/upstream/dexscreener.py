@@ -9,8 +9,8 @@ so a provider-side switch between the two is not drift. `liquidity`, `fdv`, `mar
 from __future__ import annotations
 
 from agent_tools.settings import Settings
+from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Upstream
 from agent_tools.upstream._bodies import BodyAdapter
-from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec
 from agent_tools.upstream._security import Tolerant
 
 PAIRS_TTL_S = 60.0
@@ -68,7 +68,7 @@ def spec(settings: Settings) -> ProviderSpec:
 
 class DexScreener:
     def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
-        self._up = pipeline.upstream(spec(settings))
+        self._up = Upstream(pipeline, spec(settings))
 
     async def token_pairs(self, chain_slug: str, address: str) -> Fetched[list[DexPair]]:
         """Every pair DexScreener lists for the token on that chain (empty when it lists none)."""

@@ -18,8 +18,8 @@ from agent_tools.errors import (
     UpstreamRateLimited,
 )
 from agent_tools.settings import Settings
+from agent_tools.upstream import ErrorHook, Fetched, Pipeline, ProviderSpec, Retryable, Upstream
 from agent_tools.upstream._bodies import Body, BodyAdapter
-from agent_tools.upstream._core import ErrorHook, Fetched, Pipeline, ProviderSpec, Retryable
 
 ORACLE_TTL_S = 12.0
 ORACLE_GRACE_S = 600.0
@@ -94,7 +94,7 @@ def spec(settings: Settings) -> ProviderSpec:
 
 class Etherscan:
     def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
-        self._up = pipeline.upstream(spec(settings))
+        self._up = Upstream(pipeline, spec(settings))
         self._path = _split(settings.etherscan_base_url)[1]
         self.configured = settings.etherscan_api_key is not None
 

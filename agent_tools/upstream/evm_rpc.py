@@ -20,8 +20,8 @@ from pydantic import Field
 from agent_tools.domain.network_fees import fee_history_params
 from agent_tools.errors import AgentToolsError, UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
 from agent_tools.settings import Settings
+from agent_tools.upstream import ErrorHook, Fetched, Pipeline, ProviderSpec, Retryable, Upstream
 from agent_tools.upstream._bodies import Body, BodyAdapter
-from agent_tools.upstream._core import ErrorHook, Fetched, Pipeline, ProviderSpec, Retryable, Upstream
 
 T = TypeVar("T")
 
@@ -122,7 +122,7 @@ def spec(settings: Settings, chain: str) -> ProviderSpec:
 class EvmRpc:
     def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
         self._rpc = {
-            chain: JsonRpcEndpoint(pipeline.upstream(spec(settings, chain))) for chain in endpoints(settings)
+            chain: JsonRpcEndpoint(Upstream(pipeline, spec(settings, chain))) for chain in endpoints(settings)
         }
 
     def _endpoint(self, chain: str) -> JsonRpcEndpoint:

@@ -22,8 +22,8 @@ from agent_tools.errors import (
     UpstreamUnavailable,
 )
 from agent_tools.settings import Settings
+from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Retryable, Upstream
 from agent_tools.upstream._bodies import BodyAdapter
-from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec, Retryable
 from agent_tools.upstream._security import Tolerant
 
 T = TypeVar("T", bound=BaseModel)
@@ -196,7 +196,7 @@ def spec(settings: Settings) -> ProviderSpec:
 
 class GoPlus:
     def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
-        self._up = pipeline.upstream(spec(settings))
+        self._up = Upstream(pipeline, spec(settings))
 
     async def token_security(self, chain_id: str, address: str) -> Fetched[GoPlusToken[EvmTokenSecurity]]:
         """EVM token security for one contract; GoPlus keys the result by the lower-case address."""

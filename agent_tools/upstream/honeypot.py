@@ -10,8 +10,8 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from agent_tools.settings import Settings
+from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Upstream
 from agent_tools.upstream._bodies import BodyAdapter
-from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec
 from agent_tools.upstream._security import Tolerant, unknown_on_404
 
 SIMULATION_TTL_S = 300.0
@@ -101,7 +101,7 @@ def spec(settings: Settings) -> ProviderSpec:
 
 class Honeypot:
     def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
-        self._up = pipeline.upstream(spec(settings))
+        self._up = Upstream(pipeline, spec(settings))
 
     async def is_honeypot(self, address: str, chain_id: int) -> Fetched[HoneypotReply]:
         """Simulate a buy and a sell on `chain_id` (`Chain.honeypot_chain_id`: 1, 56 or 8453)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import NonNegativeFloat
 
 from agent_tools.settings import Settings
+from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Upstream
 from agent_tools.upstream._bodies import Body, BodyAdapter
-from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec
 
 FEES_TTL_S = 30.0
 """mempool.space recomputes its recommendation per block and mempool change; 30 s is current enough."""
@@ -37,7 +37,7 @@ def spec(settings: Settings) -> ProviderSpec:
 
 class Mempool:
     def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
-        self._up = pipeline.upstream(spec(settings))
+        self._up = Upstream(pipeline, spec(settings))
 
     async def recommended_fees(self) -> Fetched[RecommendedFees]:
         return await self._up.get("/v1/fees/recommended", None, _FEES, ttl=FEES_TTL_S, grace=FEES_GRACE_S)

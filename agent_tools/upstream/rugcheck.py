@@ -8,8 +8,8 @@ unknown, so callers check `model_fields_set`. `topHolders` may be null.
 from __future__ import annotations
 
 from agent_tools.settings import Settings
+from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Upstream
 from agent_tools.upstream._bodies import BodyAdapter
-from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec
 from agent_tools.upstream._security import Tolerant, unknown_on_404
 
 REPORT_TTL_S = 300.0
@@ -93,7 +93,7 @@ def spec(settings: Settings) -> ProviderSpec:
 
 class RugCheck:
     def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
-        self._up = pipeline.upstream(spec(settings))
+        self._up = Upstream(pipeline, spec(settings))
 
     async def report(self, mint: str) -> Fetched[RugCheckReport]:
         return await self._up.get(f"/tokens/{mint}/report", None, _REPORT, ttl=REPORT_TTL_S)

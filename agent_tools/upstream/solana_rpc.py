@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import NonNegativeInt
 
 from agent_tools.settings import Settings
+from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Upstream
 from agent_tools.upstream._bodies import Body, BodyAdapter
-from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec
 from agent_tools.upstream.evm_rpc import JsonRpcEndpoint, RpcEnvelope, jsonrpc_error_hook
 
 FEES_TTL_S = 10.0
@@ -35,7 +35,7 @@ def spec(settings: Settings) -> ProviderSpec:
 
 class SolanaRpc:
     def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
-        self._rpc = JsonRpcEndpoint(pipeline.upstream(spec(settings)))
+        self._rpc = JsonRpcEndpoint(Upstream(pipeline, spec(settings)))
 
     async def recent_prioritization_fees(self) -> Fetched[list[PrioritizationFee]]:
         """Per recent slot, the lowest priority fee that landed a transaction (no account filter)."""

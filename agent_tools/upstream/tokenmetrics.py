@@ -19,8 +19,8 @@ from pydantic import ConfigDict, Field
 
 from agent_tools.errors import AgentToolsError, NotConfigured, UpstreamBadResponse, UpstreamRateLimited
 from agent_tools.settings import Settings
+from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Retryable, Upstream
 from agent_tools.upstream._bodies import Body, BodyAdapter
-from agent_tools.upstream._core import Fetched, Pipeline, ProviderSpec, Retryable
 
 GRADES_TTL_S = 3600.0  # grades and signals are computed daily
 TOKENS_TTL_S = 24 * 3600.0
@@ -124,7 +124,7 @@ _SIGNALS = BodyAdapter(Envelope[TradingSignal])
 
 class TokenMetrics:
     def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
-        self._up = pipeline.upstream(spec(settings))
+        self._up = Upstream(pipeline, spec(settings))
 
     async def _rows(
         self, path: str, params: dict[str, str], adapter: BodyAdapter[Envelope[R]], ttl: float

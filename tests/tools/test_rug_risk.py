@@ -15,7 +15,7 @@ from agent_tools.domain.addresses import validate_address
 from agent_tools.domain.chains import resolve_chain
 from agent_tools.domain.rug_risk import EXPECTED
 from agent_tools.services import Services
-from agent_tools.upstream._core import LoopClock
+from agent_tools.upstream import LoopClock
 from tests.conftest import call, call_error, connect, make_settings
 from tests.fakes.security import (
     BLUE_CHIP,

@@ -18,7 +18,7 @@ from agent_tools.errors import (
     UpstreamUnavailable,
 )
 from agent_tools.services import Services
-from agent_tools.upstream._core import deadline_scope
+from agent_tools.upstream import deadline_scope
 from agent_tools.upstream.etherscan import Etherscan
 from agent_tools.upstream.evm_rpc import EvmRpc
 from agent_tools.upstream.mempool import Mempool

@@ -14,14 +14,16 @@ import httpx
 import pytest
 
 from agent_tools.errors import DeadlineExceeded, UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
-from agent_tools.upstream._bodies import Body, BodyAdapter
-from agent_tools.upstream._core import (
-    MAX_ATTEMPTS,
+from agent_tools.upstream import (
+    Body,
+    BodyAdapter,
     LoopClock,
     Pipeline,
     ProviderSpec,
+    Upstream,
     deadline_scope,
 )
+from agent_tools.upstream._spec import MAX_ATTEMPTS
 
 pytestmark = pytest.mark.looptime
 
@@ -84,7 +86,7 @@ async def get(
     pipeline: Pipeline, spec: ProviderSpec, path: str = "/x", ttl: float = 60.0, **params: str
 ) -> Any:
     with deadline_scope(pipeline.clock, 10.0):
-        return await pipeline.upstream(spec).get(path, params, ADAPTER, ttl=ttl)
+        return await Upstream(pipeline, spec).get(path, params, ADAPTER, ttl=ttl)
 
 
 async def test_429_with_retry_after_seconds_waits_exactly_that() -> None:
@@ -253,7 +255,7 @@ async def test_distinct_params_are_distinct_cache_keys() -> None:
 async def test_stale_if_error_within_grace_then_error_after_it() -> None:
     handler, _ = scripted(httpx.Response(200, json={"value": 5}), *[httpx.Response(503)] * 20)
     pipeline, _, spec = setup(handler)
-    upstream = pipeline.upstream(spec)
+    upstream = Upstream(pipeline, spec)
 
     async def fetch() -> Any:
         with deadline_scope(pipeline.clock, 10.0):
@@ -275,7 +277,7 @@ async def test_rate_limit_burst_never_exceeds_the_limit_in_any_window() -> None:
 
     async def one(i: int) -> None:
         with deadline_scope(pipeline.clock, 300.0):
-            await pipeline.upstream(spec).get("/x", {"i": str(i)}, ADAPTER, ttl=60)
+            await Upstream(pipeline, spec).get("/x", {"i": str(i)}, ADAPTER, ttl=60)
 
     await asyncio.gather(*(one(i) for i in range(35)))
     assert len(seen) == 35
@@ -314,7 +316,7 @@ async def test_joining_a_slower_callers_load_never_waits_past_our_own_deadline()
         return httpx.Response(200, json={"value": 3})
 
     pipeline, _, spec = setup(slow)
-    upstream = pipeline.upstream(spec)
+    upstream = Upstream(pipeline, spec)
 
     async def fetch(deadline: float) -> Any:
         with deadline_scope(pipeline.clock, deadline):
@@ -328,3 +330,51 @@ async def test_joining_a_slower_callers_load_never_waits_past_our_own_deadline()
         await fetch(2.0)  # joins the leader's in-flight request
     assert loop.time() - start <= 2.1
     assert (await leader).value.value == 3  # giving up did not cancel the shared load
+
+
+# --- batching: every waiter is settled, however the batch ends ------------------------------------------
+
+
+class _StubShared:
+    """Just enough of SharedCache for Pipeline.load_many_shared: nothing cached, every lock ours."""
+
+    @staticmethod
+    def key(cache_key: object) -> str:
+        return repr(cache_key)
+
+    async def get_many(self, keys: list[str]) -> list[None]:
+        return [None] * len(keys)
+
+    async def lock_many(self, keys: list[str], _ttl: float) -> list[bool]:
+        return [True] * len(keys)
+
+    async def put_many(self, _items: object) -> None:
+        return None
+
+    async def unlock_many(self, _keys: object) -> None:
+        return None
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["in-process", "redis-shared"])
+async def test_a_cancelled_batch_settles_waiters_without_a_deadline(shared: bool) -> None:
+    """Found by reading: the Redis path caught only Exception, so a cancellation left waiters that
+    have no deadline of their own waiting forever."""
+    from agent_tools.upstream import Batcher, Fetched
+
+    started = asyncio.Event()
+
+    async def fetch(_items: list[str]) -> Fetched[dict[str, Value]]:
+        started.set()
+        await asyncio.Event().wait()  # the upstream never answers
+        raise AssertionError("unreachable")
+
+    pipeline = Pipeline(RecordingClock(), shared=_StubShared() if shared else None)  # type: ignore[arg-type]
+    batcher: Batcher[Value] = Batcher(pipeline, "fake", "scope", fetch, ADAPTER, ttl=60)
+    waiter = asyncio.ensure_future(batcher.get_many(["a"]))  # no deadline_scope: no deadline
+    await started.wait()
+    for task in list(batcher._running):  # e.g. the server shutting down
+        task.cancel()
+    done, _ = await asyncio.wait([waiter], timeout=5)
+    assert waiter in done, "the waiter was left on a future nobody settles"
+    with pytest.raises(asyncio.CancelledError):
+        waiter.result()

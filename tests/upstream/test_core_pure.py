@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent_tools.upstream._core import RateLimiter, parse_retry_after
+from agent_tools.upstream import parse_retry_after
+from agent_tools.upstream._limiter import RateLimiter
 
 WALL_NOW = 1_780_000_000.0
 

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from agent_tools.errors import NotConfigured, UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
 from agent_tools.services import Services
-from agent_tools.upstream._core import deadline_scope
+from agent_tools.upstream import deadline_scope
 from agent_tools.upstream.coingecko_history import CoinGeckoHistory
 from agent_tools.upstream.tokenmetrics import TokenMetrics
 from tests.conftest import make_settings

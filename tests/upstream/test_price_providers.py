@@ -12,7 +12,7 @@ from agent_tools.errors import (
     UpstreamUnavailable,
 )
 from agent_tools.services import Services
-from agent_tools.upstream._core import deadline_scope
+from agent_tools.upstream import deadline_scope
 from tests.conftest import make_settings
 from tests.fakes.upstream import FAULT_MATRIX, FakeUpstream, Fault
 

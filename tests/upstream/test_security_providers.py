@@ -12,7 +12,7 @@ import pytest
 
 from agent_tools.errors import NotFound, UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
 from agent_tools.services import Services
-from agent_tools.upstream._core import deadline_scope
+from agent_tools.upstream import deadline_scope
 from agent_tools.upstream.dexscreener import DexScreener
 from agent_tools.upstream.goplus import GoPlus
 from agent_tools.upstream.honeypot import Honeypot
