@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from agent_tools.domain.addresses import validate_address
 from agent_tools.domain.chains import resolve_chain
 from agent_tools.domain.rug_risk import EXPECTED
+from agent_tools.prometheus_text import render
 from agent_tools.services import Services
 from agent_tools.upstream import LoopClock
 from tests.conftest import call, call_error, connect, make_settings
@@ -450,6 +451,8 @@ async def test_renamed_tax_fields_are_failed_sources_not_a_lower_risk(
         details = {st["name"]: st["detail"] for st in drifted["source_status"]}
         assert "changed" in details["goplus"] and "changed" in details["honeypot.is"]
         assert s.pipeline.stats.drift["goplus"] >= 1 and s.pipeline.stats.drift["honeypot"] >= 1
+        scraped = render(s.metrics)[0].decode()
+        assert 'agent_tools_upstream_drift_total{provider="goplus"}' in scraped
 
         # the providers recover: nothing drifted was cached, so the next call sees the tax again
         drifted_fake.tokens = SecurityFake().tokens
