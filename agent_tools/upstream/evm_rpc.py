@@ -34,7 +34,14 @@ RPC_GRACE_S = 600.0
 RATE_LIMIT_CODES = frozenset({-32005, 429})
 """-32005 "limit exceeded" (EIP-1474); some gateways put the HTTP status in `code`."""
 INTERNAL_ERROR = -32603
-_MAX_MESSAGE = 160
+_STANDARD_ERRORS = {
+    -32700: "parse error",
+    -32600: "invalid request",
+    -32601: "method not found",
+    -32602: "invalid params",
+    INTERNAL_ERROR: "internal error",
+}
+"""The JSON-RPC 2.0 codes, in our words: an error's `message` is the provider's text and never repeated."""
 
 
 class RpcEnvelope(Body, Generic[T]):
@@ -43,22 +50,39 @@ class RpcEnvelope(Body, Generic[T]):
     result: T
 
 
+def _code(value: object) -> int | None:
+    """The error's `code` when it is a plain 32-bit integer (as JSON-RPC 2.0 has it), else None."""
+    if isinstance(value, bool) or not isinstance(value, int) or not -(2**31) <= value < 2**31:
+        return None
+    return value
+
+
+def _describe(code: int | None) -> str:
+    """`JSON-RPC error -32601 (method not found)`: the code and our name for it."""
+    if code is None:
+        return "a JSON-RPC error"
+    meaning = _STANDARD_ERRORS.get(code)
+    return f"JSON-RPC error {code}" + (f" ({meaning})" if meaning else "")
+
+
 def jsonrpc_error_hook(name: str, display: str, hint: str | None) -> ErrorHook:
-    """Reads a JSON-RPC `error` object into our errors; HTTP-level 429/5xx stay with the pipeline."""
+    """Reads a JSON-RPC `error` object into our errors; HTTP-level 429/5xx stay with the pipeline.
+
+    The error's `message` is read to recognise a rate limit, never copied into ours.
+    """
 
     def hook(response: httpx.Response, body: Any) -> AgentToolsError | Retryable | None:
         error = cast(dict[str, object], body).get("error") if isinstance(body, dict) else None
         if not isinstance(error, dict) or response.status_code == 429 or response.status_code >= 500:
             return None
         fields = cast(dict[str, object], error)
-        code = fields.get("code")
-        message = str(fields.get("message", ""))[:_MAX_MESSAGE]
-        lowered = message.lower()
+        code = _code(fields.get("code"))
+        lowered = str(fields.get("message", "")).lower()
         if code in RATE_LIMIT_CODES or "rate limit" in lowered or "too many requests" in lowered:
-            return Retryable(UpstreamRateLimited(name, f"{display} is rate limiting ({message})", hint=hint))
+            return Retryable(UpstreamRateLimited(name, f"{display} is rate limiting", hint=hint))
         if code == INTERNAL_ERROR:
-            return Retryable(UpstreamUnavailable(name, f"{display} failed: JSON-RPC error {code}: {message}"))
-        return UpstreamBadResponse(name, f"{display} returned JSON-RPC error {code}: {message}")
+            return Retryable(UpstreamUnavailable(name, f"{display} failed: {_describe(code)}"))
+        return UpstreamBadResponse(name, f"{display} returned {_describe(code)}")
 
     return hook
 
