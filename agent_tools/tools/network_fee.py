@@ -31,6 +31,7 @@ from agent_tools.domain.network_fees import (
     evm_estimate_from_fee_history,
     evm_estimate_from_gas_oracle,
     evm_estimate_from_gas_price,
+    fee_history_params,
     load_fee_snapshot,
     resolve_chain,
     resolve_tx_size,
@@ -89,6 +90,8 @@ def _sources(services: Services, info: ChainInfo, tx_type: TxType) -> list[_Sour
             )
         ]
     rpc = services.provider(EvmRpc)
+    url = services.settings.evm_rpc_url(info.name) or info.rpc_url
+    assert url is not None  # every EVM chain of the table has a default RPC
     sources: list[_Source] = []
     etherscan = services.provider(Etherscan)
     if etherscan.configured and info.etherscan_gas_oracle and info.chain_id is not None:
@@ -104,14 +107,14 @@ def _sources(services: Services, info: ChainInfo, tx_type: TxType) -> list[_Sour
     sources += [
         _Source(
             "eth_feeHistory",
-            partial(rpc.fee_history, info.name),
+            partial(rpc.fee_history, info.name, url, fee_history_params()),
             lambda history, usd: evm_estimate_from_fee_history(
                 info.name, history.model_dump(), tx_type=tx_type, native_usd=usd
             ),
         ),
         _Source(
             "eth_gasPrice",
-            partial(rpc.gas_price, info.name),
+            partial(rpc.gas_price, info.name, url),
             lambda price, usd: evm_estimate_from_gas_price(info.name, price, tx_type=tx_type, native_usd=usd),
         ),
     ]

@@ -3,11 +3,13 @@
 The JSON-RPC 2.0 plumbing here (request envelope, `result` unwrapping, `error` objects) is
 shared with `solana_rpc`, which speaks the same protocol.
 
-Each chain gets its own ProviderSpec (`evm_rpc_<chain>`) and so its own rate limiter, cache
-key space and metrics label: the chains are served by different hosts with separate per-IP
-limits, so one chain's burst must not stall another's. All use the one configured
-`AGENT_TOOLS_EVM_RPC_RATE_PER_MIN`. The whole RPC URL is the base URL, never a request path,
-because keyed RPC URLs carry their key in the path and request paths are logged.
+The client knows no chain: each call names the chain and its RPC URL (the caller takes them
+from the chain registry and settings). Each chain gets its own ProviderSpec (`evm_rpc_<chain>`),
+built on first use, and so its own rate limiter, cache key space and metrics label: the chains
+are served by different hosts with separate per-IP limits, so one chain's burst must not stall
+another's. All use the one configured `AGENT_TOOLS_EVM_RPC_RATE_PER_MIN`. The whole RPC URL is
+the base URL, never a request path, because keyed RPC URLs carry their key in the path and
+request paths are logged.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from typing import Any, Generic, TypeVar, cast
 import httpx
 from pydantic import Field
 
-from agent_tools.domain.network_fees import fee_history_params
 from agent_tools.errors import AgentToolsError, UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
 from agent_tools.settings import Settings
 from agent_tools.upstream._bodies import Body, BodyAdapter
@@ -105,7 +106,7 @@ class JsonRpcEndpoint:
 
 
 class FeeHistoryResult(Body):
-    """`eth_feeHistory` result; hex quantities are decoded (and checked) by the domain layer."""
+    """`eth_feeHistory` result; the hex quantities are decoded (and checked) by its source adapter."""
 
     oldestBlock: str
     baseFeePerGas: list[str] = Field(min_length=1)
@@ -117,50 +118,39 @@ _FEE_HISTORY = BodyAdapter(RpcEnvelope[FeeHistoryResult])
 _QUANTITY = BodyAdapter(RpcEnvelope[str])
 
 
-def endpoints(settings: Settings) -> dict[str, tuple[str, str]]:
-    """chain -> (display name, RPC URL) for every EVM chain with a configurable RPC."""
-    return {
-        "ethereum": ("Ethereum", settings.evm_rpc_ethereum),
-        "bsc": ("BNB Chain", settings.evm_rpc_bsc),
-        "polygon": ("Polygon", settings.evm_rpc_polygon),
-        "arbitrum": ("Arbitrum", settings.evm_rpc_arbitrum),
-        "optimism": ("Optimism", settings.evm_rpc_optimism),
-        "base": ("Base", settings.evm_rpc_base),
-    }
-
-
-def spec(settings: Settings, chain: str) -> ProviderSpec:
-    display, url = endpoints(settings)[chain]
+def spec(settings: Settings, chain: str, url: str) -> ProviderSpec:
     name = f"evm_rpc_{chain}"
     hint = f"set AGENT_TOOLS_EVM_RPC_{chain.upper()} to another RPC endpoint (keyed providers allow more)"
     return ProviderSpec(
         name=name,
-        display=f"{display} RPC",
+        display=f"{chain} RPC",
         base_url=url,
         rate_per_min=settings.rate_per_min("evm_rpc"),
-        error_hook=jsonrpc_error_hook(name, f"{display} RPC", hint),
+        error_hook=jsonrpc_error_hook(name, f"{chain} RPC", hint),
         hint=hint,
     )
 
 
 class EvmRpc:
-    def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
-        self._rpc = {
-            chain: JsonRpcEndpoint(pipeline.upstream(spec(settings, chain))) for chain in endpoints(settings)
-        }
+    """Gas data from the RPC endpoint of whichever EVM chain a call names."""
 
-    def _endpoint(self, chain: str) -> JsonRpcEndpoint:
-        endpoint = self._rpc.get(chain)
+    def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
+        self._pipeline = pipeline
+        self._settings = settings
+        self._rpc: dict[tuple[str, str], JsonRpcEndpoint] = {}
+
+    def _endpoint(self, chain: str, url: str) -> JsonRpcEndpoint:
+        """The chain's endpoint at `url`, built on first use."""
+        endpoint = self._rpc.get((chain, url))
         if endpoint is None:
-            raise ValueError(f"no RPC endpoint for chain {chain!r}")
+            upstream = self._pipeline.upstream(spec(self._settings, chain, url))
+            endpoint = self._rpc[(chain, url)] = JsonRpcEndpoint(upstream)
         return endpoint
 
-    async def fee_history(self, chain: str) -> Fetched[FeeHistoryResult]:
-        """Recent base fees and tip percentiles, with the block count and percentiles the domain expects."""
-        return await self._endpoint(chain).call(
-            "eth_feeHistory", fee_history_params(), _FEE_HISTORY, ttl=RPC_TTL_S
-        )
+    async def fee_history(self, chain: str, url: str, params: list[object]) -> Fetched[FeeHistoryResult]:
+        """Recent base fees and tip percentiles; `params` (block count, newest block, percentiles) are the caller's."""
+        return await self._endpoint(chain, url).call("eth_feeHistory", params, _FEE_HISTORY, ttl=RPC_TTL_S)
 
-    async def gas_price(self, chain: str) -> Fetched[str]:
+    async def gas_price(self, chain: str, url: str) -> Fetched[str]:
         """The node's suggested legacy gas price, a hex quantity in wei."""
-        return await self._endpoint(chain).call("eth_gasPrice", [], _QUANTITY, ttl=RPC_TTL_S)
+        return await self._endpoint(chain, url).call("eth_gasPrice", [], _QUANTITY, ttl=RPC_TTL_S)
