@@ -7,9 +7,9 @@ import json
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
-from agent_tools.domain import network_fees
 from agent_tools.domain.addresses import CHAINS
 from agent_tools.domain.assets import COINGECKO_PLATFORM
+from agent_tools.domain.chains import BY_NAME, FEE_CHAINS
 from agent_tools.errors import NotFound
 from agent_tools.tools.trading_fees import fee_schedule, fee_schedule_index
 
@@ -27,13 +27,13 @@ def supported_chains() -> str:
                 "get_price_tokens": chain.name in COINGECKO_PLATFORM,
                 "assess_rug_pull_risk": True,
                 "honeypot_simulation": chain.honeypot_chain_id is not None,
-                "estimate_network_fee": chain.name in network_fees.CHAINS,
+                "estimate_network_fee": chain.name in BY_NAME and BY_NAME[chain.name].fees is not None,
             }
         )
     known = {c.name for c in CHAINS}
-    for name, info in network_fees.CHAINS.items():
-        if name not in known:
-            rows.append({"chain": name, "family": info.family, "estimate_network_fee": True})
+    for fee_chain in FEE_CHAINS:
+        if fee_chain.name not in known:
+            rows.append({"chain": fee_chain.name, "family": fee_chain.family, "estimate_network_fee": True})
     return json.dumps(rows)
 
 

@@ -96,6 +96,10 @@ class Etherscan:
         self._path = _split(settings.etherscan_base_url)[1]
         self.configured = settings.etherscan_api_key is not None
 
+    @property
+    def spec(self) -> ProviderSpec:
+        return self._up.spec
+
     async def gas_oracle(self, chain_id: int) -> Fetched[GasOracle]:
         """Safe / propose / fast gas prices for an EVM chain id that Etherscan's oracle covers."""
         if not self.configured:

@@ -94,6 +94,10 @@ class JsonRpcEndpoint:
     def __init__(self, upstream: Upstream) -> None:
         self._up = upstream
 
+    @property
+    def spec(self) -> ProviderSpec:
+        return self._up.spec
+
     async def call(
         self, method: str, params: list[object], adapter: BodyAdapter[RpcEnvelope[T]], *, ttl: float
     ) -> Fetched[T]:
@@ -146,6 +150,10 @@ class EvmRpc:
             upstream = self._pipeline.upstream(spec(self._settings, chain, url))
             endpoint = self._rpc[(chain, url)] = JsonRpcEndpoint(upstream)
         return endpoint
+
+    def spec(self, chain: str, url: str) -> ProviderSpec:
+        """The provider the chain's calls go to (`evm_rpc_<chain>`), for errors raised about its answers."""
+        return self._endpoint(chain, url).spec
 
     async def fee_history(self, chain: str, url: str, params: list[object]) -> Fetched[FeeHistoryResult]:
         """Recent base fees and tip percentiles; `params` (block count, newest block, percentiles) are the caller's."""

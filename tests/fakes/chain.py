@@ -71,7 +71,11 @@ CHAIN_COINS = [
     *DEFAULT_COINS,
     coin("binancecoin", "bnb", "BNB", 650.0, 9.0e10),
     coin("polygon-ecosystem-token", "pol", "POL", 0.25, 2.5e9),
+    coin("avalanche-2", "avax", "Avalanche", 35.0, 1.4e10),
+    coin("fantom", "ftm", "Fantom", 0.7, 2.0e9),
+    coin("crypto-com-chain", "cro", "Cronos", 0.1, 2.7e9),
 ]
+"""A price for every fee chain's native coin."""
 
 
 class FakeChain:
