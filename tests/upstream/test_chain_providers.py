@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -19,7 +20,7 @@ from agent_tools.errors import (
     UpstreamUnavailable,
 )
 from agent_tools.services import Services
-from agent_tools.upstream._core import deadline_scope
+from agent_tools.upstream._core import LoopClock, deadline_scope
 from agent_tools.upstream.etherscan import Etherscan
 from agent_tools.upstream.evm_rpc import EvmRpc
 from agent_tools.upstream.mempool import Mempool
@@ -335,15 +336,41 @@ async def test_persistent_outage_is_upstream_unavailable(provider: str) -> None:
     assert KEY not in caught.value.to_json()
 
 
+class FixedWall(LoopClock):
+    """The loop's clock with a fixed wall time, so an HTTP-date Retry-After is an exact wait."""
+
+    def wall(self) -> float:
+        return float(WALL)
+
+
+WALL = 1_780_000_000
+RETRY_AFTER = {"seconds": "30", "http-date": email.utils.formatdate(WALL + 30, usegmt=True)}
+
+
+@pytest.mark.parametrize("form", list(RETRY_AFTER))
 @pytest.mark.parametrize("provider", PROVIDERS)
-async def test_persistent_429_is_rate_limited_with_retry_after(provider: str) -> None:
+async def test_persistent_429_is_rate_limited_with_retry_after(provider: str, form: str) -> None:
     fake = FakeChain()
-    fake.fail_always(provider, Fault("status", 429, headers={"retry-after": "30"}))
-    async with services_for(fake, etherscan_api_key=SecretStr(KEY)) as s:
+    fake.fail_always(provider, Fault("status", 429, headers={"retry-after": RETRY_AFTER[form]}))
+    settings = make_settings(etherscan_api_key=SecretStr(KEY))
+    async with Services(settings, clock=FixedWall(), transport=fake.transport) as s:
         with deadline_scope(s.clock, 10), pytest.raises(UpstreamRateLimited) as caught:
             await caller(s, provider)()
     assert caught.value.retry_after_s == 30.0
     assert fake.count(provider) == 1  # 30 s is past the 10 s deadline: no pointless wait
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_one_429_with_an_http_date_is_waited_out(provider: str) -> None:
+    fake = FakeChain()
+    when = email.utils.formatdate(WALL + 2, usegmt=True)
+    fake.fail(provider, Fault("status", 429, headers={"retry-after": when}))
+    settings = make_settings(etherscan_api_key=SecretStr(KEY))
+    async with Services(settings, clock=FixedWall(), transport=fake.transport) as s:
+        with deadline_scope(s.clock, 10):
+            await caller(s, provider)()
+        assert s.pipeline.stats.retries[provider] == 1
+    assert fake.count(provider) == 2
 
 
 async def test_cached_within_ttl_then_refetched() -> None:
