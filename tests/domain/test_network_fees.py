@@ -75,14 +75,15 @@ def rates(fastest: str, half_hour: str, hour: str) -> MempoolRates:
 
 
 def test_fee_chains_of_the_registry() -> None:
-    assert [c.name for c in FEE_CHAINS] == [c.name for c in CHAINS]  # every chain has a fee profile today
+    covered = {c.name for c in FEE_CHAINS}
+    assert covered >= {"bitcoin", "solana", *(c.name for c in CHAINS if c.family == "evm")}
     assert BY_NAME["polygon"].native_coingecko_id == "polygon-ecosystem-token"
     assert BY_NAME["polygon"].native_symbol == "POL"
     assert {BY_NAME[c].native_coingecko_id for c in ("arbitrum", "optimism", "base")} == {"ethereum"}
     assert fee_profile(BY_NAME["bitcoin"]).fee_unit == "sat/vB"
     assert fee_profile(BY_NAME["solana"]).fee_unit == "micro-lamports/CU"
     evm = [c for c in FEE_CHAINS if c.family == "evm"]
-    assert len(evm) == 11 and all(fee_profile(c).fee_unit == "gwei" and c.chain_id for c in evm)
+    assert all(fee_profile(c).fee_unit == "gwei" and c.chain_id and c.default_rpc for c in evm)
     oracle = {c.name for c in FEE_CHAINS if fee_profile(c).etherscan_gas_oracle}
     assert oracle == {"ethereum", "bsc", "polygon"}
     rollups = {c.name for c in FEE_CHAINS if any("L1 fee" in n for n in fee_profile(c).notes)}
