@@ -35,6 +35,21 @@ DEFAULT_RATE_PER_MIN: dict[str, int] = {
 }
 COINGECKO_DEMO_KEY_RATE_PER_MIN = 100
 
+EVM_RPC_CHAINS = (
+    "ethereum",
+    "bsc",
+    "polygon",
+    "arbitrum",
+    "optimism",
+    "base",
+    "avalanche",
+    "fantom",
+    "linea",
+    "zksync",
+    "cronos",
+)
+"""Chains with an `AGENT_TOOLS_EVM_RPC_<CHAIN>` variable: every EVM chain of domain/chains.py (a test checks)."""
+
 
 class Settings(BaseSettings):
     """Every knob of the server. Unknown `AGENT_TOOLS_*` variables are ignored."""
@@ -67,12 +82,18 @@ class Settings(BaseSettings):
     tokenmetrics_base_url: str = "https://api.tokenmetrics.com/v2"
     tokenmetrics_api_key: SecretStr | None = None
 
-    evm_rpc_ethereum: str = "https://ethereum-rpc.publicnode.com"
-    evm_rpc_bsc: str = "https://bsc-dataseed.bnbchain.org"
-    evm_rpc_polygon: str = "https://polygon-rpc.com"
-    evm_rpc_arbitrum: str = "https://arb1.arbitrum.io/rpc"
-    evm_rpc_optimism: str = "https://mainnet.optimism.io"
-    evm_rpc_base: str = "https://mainnet.base.org"
+    # EVM JSON-RPC endpoints; unset = the chain's public default from the chain registry
+    evm_rpc_ethereum: str | None = None
+    evm_rpc_bsc: str | None = None
+    evm_rpc_polygon: str | None = None
+    evm_rpc_arbitrum: str | None = None
+    evm_rpc_optimism: str | None = None
+    evm_rpc_base: str | None = None
+    evm_rpc_avalanche: str | None = None
+    evm_rpc_fantom: str | None = None
+    evm_rpc_linea: str | None = None
+    evm_rpc_zksync: str | None = None
+    evm_rpc_cronos: str | None = None
     solana_rpc_url: str = "https://api.mainnet-beta.solana.com"
 
     coingecko_rate_per_min: int | None = Field(default=None, gt=0)
@@ -105,13 +126,8 @@ class Settings(BaseSettings):
         "mempool_base_url",
         "etherscan_base_url",
         "tokenmetrics_base_url",
-        "evm_rpc_ethereum",
-        "evm_rpc_bsc",
-        "evm_rpc_polygon",
-        "evm_rpc_arbitrum",
-        "evm_rpc_optimism",
-        "evm_rpc_base",
         "solana_rpc_url",
+        *(f"evm_rpc_{chain}" for chain in EVM_RPC_CHAINS),
     )
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
@@ -130,6 +146,13 @@ class Settings(BaseSettings):
         if provider == "coingecko" and self.coingecko_api_key is not None and self.coingecko_plan == "demo":
             return COINGECKO_DEMO_KEY_RATE_PER_MIN
         return DEFAULT_RATE_PER_MIN[provider]
+
+    def evm_rpc_url(self, chain: str) -> str | None:
+        """`AGENT_TOOLS_EVM_RPC_<CHAIN>` when set; None means the chain registry's public default."""
+        if chain not in EVM_RPC_CHAINS:
+            return None
+        configured: str | None = getattr(self, f"evm_rpc_{chain}")
+        return configured
 
     def coingecko_endpoint(self) -> tuple[str, dict[str, str]]:
         """Base URL and auth header for CoinGecko, checked for the demo/pro mix-up.

@@ -7,6 +7,7 @@ import json
 import pytest
 from mcp.shared.exceptions import MCPError
 
+from agent_tools.domain.chains import FEE_CHAINS
 from agent_tools.services import Services
 from tests.conftest import connect
 
@@ -32,3 +33,4 @@ async def test_supported_chains_resource(services: Services) -> None:
     assert by_name["ethereum"]["chain_id"] == 1 and "eth" in by_name["ethereum"]["aliases"]
     assert by_name["solana"]["family"] == "solana"
     assert by_name["bitcoin"]["estimate_network_fee"] is True
+    assert all(by_name[c.name]["estimate_network_fee"] is True for c in FEE_CHAINS)

@@ -1,4 +1,4 @@
-"""Settings: CoinGecko plan/host/header selection, limits, URL validation."""
+"""Settings: CoinGecko plan/host/header selection, limits, URL validation, EVM RPC endpoints."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from agent_tools.domain.chains import CHAINS
 from agent_tools.errors import NotConfigured
-from agent_tools.settings import COINGECKO_PRO_URL, COINGECKO_PUBLIC_URL
+from agent_tools.settings import COINGECKO_PRO_URL, COINGECKO_PUBLIC_URL, EVM_RPC_CHAINS, Settings
 from tests.conftest import make_settings
 
 
@@ -51,3 +52,26 @@ def test_http_transport_uses_the_configured_base_url() -> None:
     settings = make_settings(defillama_base_url="http://127.0.0.1:9/llama/")
     assert settings.defillama_base_url == "http://127.0.0.1:9/llama"
     _ = httpx.URL(settings.defillama_base_url)
+
+
+def test_every_evm_chain_of_the_registry_has_an_rpc_variable() -> None:
+    assert set(EVM_RPC_CHAINS) == {c.name for c in CHAINS if c.family == "evm"}
+    assert {f"evm_rpc_{chain}" for chain in EVM_RPC_CHAINS} <= set(Settings.model_fields)
+
+
+@pytest.mark.parametrize("chain", EVM_RPC_CHAINS)
+def test_evm_rpc_variable_overrides_the_registry_default(monkeypatch: pytest.MonkeyPatch, chain: str) -> None:
+    assert make_settings().evm_rpc_url(chain) is None  # unset: the registry's public default
+    monkeypatch.setenv(f"AGENT_TOOLS_EVM_RPC_{chain.upper()}", f"https://rpc.example/{chain}/k3y/")
+    assert make_settings().evm_rpc_url(chain) == f"https://rpc.example/{chain}/k3y"
+
+
+def test_evm_rpc_variable_must_be_http(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGENT_TOOLS_EVM_RPC_LINEA", "ftp://rpc.example")
+    with pytest.raises(ValueError, match="not an http"):
+        make_settings()
+
+
+def test_chains_without_an_rpc_variable_are_not_configured() -> None:
+    assert make_settings().evm_rpc_url("solana") is None
+    assert make_settings().evm_rpc_url("rate_per_min") is None

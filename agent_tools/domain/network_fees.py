@@ -1,29 +1,32 @@
-"""Network (gas / miner) fee estimates from already-fetched upstream numbers; no I/O here.
+"""Network (gas / miner) fee estimates from already-decoded fee data; no I/O here.
 
-Each ``*_estimate*`` function takes the parsed upstream payload (the JSON-RPC ``result`` or the
-REST body; the caller checks envelopes and status codes) and returns a
+Each ``*_estimate*`` function takes the domain-owned input its source adapter decodes
+(sources/network_fees.py: mempool rates, an ``eth_feeHistory`` in wei, gas-oracle prices in
+gwei, one gas price in wei, Solana priority-fee samples) and returns a
 :class:`NetworkFeeEstimate` with slow / standard / fast tiers. Amounts are computed in the
 chain's smallest unit (sat, wei, lamport) as integers and only then converted to floats.
+Chains and their fee profiles come from the one chain registry (domain/chains.py).
 
-Two kinds of ``ValueError``: a plain one for bad caller input (unknown chain, bad ``tx_type``,
-bad price → INVALID_ARGUMENT) and :class:`UpstreamDataError` for a malformed upstream payload
-(→ UPSTREAM_BAD_RESPONSE).
+A ``ValueError`` means bad caller input (a chain without fees, bad ``tx_type``, bad price →
+INVALID_ARGUMENT) or an input the maths cannot use (no fee samples, a fee history with
+another number of percentiles than :func:`fee_history_params` asks for).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from importlib import resources
-from typing import Annotated, Literal, cast
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+
+from agent_tools.domain.chains import BY_NAME, Chain, FeeProfile
 
 TierName = Literal["slow", "standard", "fast"]
 TIERS: tuple[TierName, ...] = ("slow", "standard", "fast")
@@ -70,148 +73,14 @@ SOLANA_MAX_COMPUTE_UNITS = 1_400_000
 """Per-transaction compute-unit cap."""
 
 
-class UpstreamDataError(ValueError):
-    """The upstream payload does not have the documented shape or holds impossible values."""
+def fee_profile(chain: Chain) -> FeeProfile:
+    """The chain's fee facts; a chain without them has no network-fee estimate."""
+    if chain.fees is None:
+        raise ValueError(f"no network-fee estimate for {chain.name}")
+    return chain.fees
 
 
-@dataclass(frozen=True)
-class ChainInfo:
-    """Static facts about one supported chain."""
-
-    name: str
-    family: Literal["bitcoin", "evm", "solana"]
-    native_symbol: str
-    coingecko_id: str
-    """CoinGecko id of the coin fees are paid in (for the USD price)."""
-    chain_id: int | None
-    """EVM chain id; ``None`` outside the EVM."""
-    rpc_url: str | None
-    """Default public JSON-RPC endpoint; ``None`` for Bitcoin (mempool.space REST instead)."""
-    fee_unit: str
-    smallest_unit: str
-    decimals: int
-    block_time_s: float
-    etherscan_gas_oracle: bool
-    """Whether Etherscan V2 documents its gas oracle for this chain id."""
-    notes: tuple[str, ...] = ()
-
-
-_ROLLUP_NOTE = (
-    "Execution gas only: this rollup also charges for posting data to Ethereum (a separate L1 fee "
-    "on OP-stack chains, folded into the gas used on Arbitrum), so the real cost can be higher."
-)
-
-
-def _evm(
-    name: str,
-    symbol: str,
-    coingecko_id: str,
-    chain_id: int,
-    rpc_url: str,
-    block_time_s: float,
-    *,
-    etherscan_gas_oracle: bool = False,
-    rollup: bool = False,
-) -> ChainInfo:
-    return ChainInfo(
-        name=name,
-        family="evm",
-        native_symbol=symbol,
-        coingecko_id=coingecko_id,
-        chain_id=chain_id,
-        rpc_url=rpc_url,
-        fee_unit="gwei",
-        smallest_unit="wei",
-        decimals=18,
-        block_time_s=block_time_s,
-        etherscan_gas_oracle=etherscan_gas_oracle,
-        notes=(_ROLLUP_NOTE,) if rollup else (),
-    )
-
-
-CHAINS: Mapping[str, ChainInfo] = {
-    c.name: c
-    for c in (
-        ChainInfo(
-            name="bitcoin",
-            family="bitcoin",
-            native_symbol="BTC",
-            coingecko_id="bitcoin",
-            chain_id=None,
-            rpc_url=None,
-            fee_unit="sat/vB",
-            smallest_unit="sat",
-            decimals=8,
-            block_time_s=600,
-            etherscan_gas_oracle=False,
-        ),
-        _evm(
-            "ethereum",
-            "ETH",
-            "ethereum",
-            1,
-            "https://ethereum-rpc.publicnode.com",
-            12,
-            etherscan_gas_oracle=True,
-        ),
-        _evm(
-            "bsc", "BNB", "binancecoin", 56, "https://bsc-dataseed.bnbchain.org", 3, etherscan_gas_oracle=True
-        ),
-        # Polygon's gas token is POL since the 2024-09-04 migration; CoinGecko lists it as
-        # polygon-ecosystem-token (the old matic-network page redirects to "MATIC (migrated)").
-        _evm(
-            "polygon",
-            "POL",
-            "polygon-ecosystem-token",
-            137,
-            "https://polygon-rpc.com",
-            2,
-            etherscan_gas_oracle=True,
-        ),
-        _evm("arbitrum", "ETH", "ethereum", 42161, "https://arb1.arbitrum.io/rpc", 0.25, rollup=True),
-        _evm("optimism", "ETH", "ethereum", 10, "https://mainnet.optimism.io", 2, rollup=True),
-        _evm("base", "ETH", "ethereum", 8453, "https://mainnet.base.org", 2, rollup=True),
-        ChainInfo(
-            name="solana",
-            family="solana",
-            native_symbol="SOL",
-            coingecko_id="solana",
-            chain_id=None,
-            rpc_url="https://api.mainnet-beta.solana.com",
-            fee_unit="micro-lamports/CU",
-            smallest_unit="lamport",
-            decimals=9,
-            block_time_s=0.4,
-            etherscan_gas_oracle=False,
-        ),
-    )
-}
-
-CHAIN_ALIASES: Mapping[str, str] = {
-    "btc": "bitcoin",
-    "eth": "ethereum",
-    "bnb": "bsc",
-    "binance": "bsc",
-    "bnb-chain": "bsc",
-    "matic": "polygon",
-    "pol": "polygon",
-    "arb": "arbitrum",
-    "op": "optimism",
-    "sol": "solana",
-    **{str(c.chain_id): c.name for c in CHAINS.values() if c.chain_id is not None},
-}
-
-
-def resolve_chain(chain: str) -> ChainInfo:
-    """Canonical chain for a name, alias or EVM chain id (case-insensitive)."""
-    key = chain.strip().lower()
-    info = CHAINS.get(CHAIN_ALIASES.get(key, key))
-    if info is None:
-        raise ValueError(f"unsupported chain {chain!r}; supported: {', '.join(CHAINS)}")
-    return info
-
-
-def resolve_tx_size(chain: ChainInfo, tx_type: str | int) -> tuple[str, int]:
+def resolve_tx_size(chain: Chain, tx_type: str | int) -> tuple[str, int]:
     """``(tx_type label, size)``: gas units (EVM), vbytes (Bitcoin) or compute units (Solana).
 
     ``tx_type`` is one of :data:`TX_TYPES` or an explicit size (int or digit string), labelled
@@ -303,7 +172,7 @@ def _check_price(native_usd: float | None) -> float | None:
 
 
 def _tier(
-    chain: ChainInfo,
+    fees: FeeProfile,
     tier: TierName,
     *,
     fee_rate: float | None,
@@ -312,51 +181,18 @@ def _tier(
     priority_fee: float | None = None,
     max_fee_per_gas: float | None = None,
 ) -> FeeTier:
-    fee_native = None if fee_smallest is None else fee_smallest / 10**chain.decimals
+    fee_native = None if fee_smallest is None else fee_smallest / 10**fees.decimals
     fee_usd = None if fee_native is None or native_usd is None else _sig(fee_native * native_usd, 6)
     return FeeTier(
         fee_rate=None if fee_rate is None else _sig(fee_rate),
-        unit=chain.fee_unit,
+        unit=fees.fee_unit,
         fee_native=None if fee_native is None else _sig(fee_native),
         fee_smallest_unit=fee_smallest,
         fee_usd=fee_usd,
-        est_seconds=_sig(chain.block_time_s * TIER_BLOCKS[tier], 6),
+        est_seconds=_sig(fees.block_time_s * TIER_BLOCKS[tier], 6),
         priority_fee=None if priority_fee is None else _sig(priority_fee),
         max_fee_per_gas=None if max_fee_per_gas is None else _sig(max_fee_per_gas),
     )
-
-
-def _truncated(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-_HEX = re.compile(r"0[xX][0-9a-fA-F]+")
-
-
-def _hex_quantity(value: object, field: str) -> int:
-    if not isinstance(value, str) or not _HEX.fullmatch(value):
-        raise UpstreamDataError(f"{field}: expected a hex quantity such as '0x3e8', got {_truncated(value)}")
-    return int(value, 16)
-
-
-def _decimal(value: object, field: str) -> Decimal:
-    """Non-negative finite decimal from a JSON number or numeric string."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise UpstreamDataError(f"{field}: expected a number, got {_truncated(value)}")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise UpstreamDataError(f"{field}: expected a number, got {_truncated(value)}") from None
-    if not number.is_finite() or number < 0:
-        raise UpstreamDataError(f"{field}: expected a finite number >= 0, got {_truncated(value)}")
-    return number
-
-
-def _field(payload: Mapping[str, object], key: str, where: str) -> object:
-    if key not in payload:
-        raise UpstreamDataError(f"{where}: missing {key!r}")
-    return payload[key]
 
 
 def _median_int(values: Sequence[int]) -> int:
@@ -378,25 +214,37 @@ def _gwei(wei: int) -> float:
 
 # --- Bitcoin -------------------------------------------------------------------------------
 
-_MEMPOOL_TIERS: Mapping[TierName, str] = {"slow": "hourFee", "standard": "halfHourFee", "fast": "fastestFee"}
+
+@dataclass(frozen=True, slots=True)
+class MempoolRates:
+    """mempool.space's recommended fee rates in sat/vB, by confirmation target."""
+
+    next_block: Decimal  # fastestFee
+    half_hour: Decimal  # halfHourFee
+    hour: Decimal  # hourFee
 
 
 def bitcoin_fee_estimate(
-    recommended: Mapping[str, object], *, tx_type: str | int = "transfer", native_usd: float | None = None
+    rates: MempoolRates, *, tx_type: str | int = "transfer", native_usd: float | None = None
 ) -> NetworkFeeEstimate:
-    """From mempool.space ``/v1/fees/recommended`` (or ``/precise``): sat/vB × vbytes.
+    """sat/vB × vbytes, from mempool.space ``/v1/fees/recommended`` (or ``/precise``).
 
     ``hourFee`` → slow, ``halfHourFee`` → standard, ``fastestFee`` → fast; ``economyFee`` and
     ``minimumFee`` are not used (older deployments omit ``economyFee``).
     """
-    chain = CHAINS["bitcoin"]
+    chain = BY_NAME["bitcoin"]
+    fees = fee_profile(chain)
     label, vbytes = resolve_tx_size(chain, tx_type)
     price = _check_price(native_usd)
+    by_tier: Mapping[TierName, Decimal] = {
+        "slow": rates.hour,
+        "standard": rates.half_hour,
+        "fast": rates.next_block,
+    }
     tiers: dict[TierName, FeeTier] = {}
-    for tier, key in _MEMPOOL_TIERS.items():
-        rate = _decimal(_field(recommended, key, "mempool.space fees"), key)
+    for tier, rate in by_tier.items():
         sats = math.ceil(rate * vbytes)  # fees are whole satoshis
-        tiers[tier] = _tier(chain, tier, fee_rate=float(rate), fee_smallest=sats, native_usd=price)
+        tiers[tier] = _tier(fees, tier, fee_rate=float(rate), fee_smallest=sats, native_usd=price)
     return NetworkFeeEstimate(
         chain=chain.name,
         tx_type=label,
@@ -405,7 +253,7 @@ def bitcoin_fee_estimate(
         standard=tiers["standard"],
         fast=tiers["fast"],
         native_symbol=chain.native_symbol,
-        smallest_unit=chain.smallest_unit,
+        smallest_unit=fees.smallest_unit,
         source="mempool.space",
         notes=[
             f"fee = sat/vB × {vbytes} vB"
@@ -418,9 +266,9 @@ def bitcoin_fee_estimate(
 # --- EVM -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FeeHistory:
-    """Integer-wei view of an ``eth_feeHistory`` result."""
+    """An ``eth_feeHistory`` answer in wei."""
 
     base_fees_wei: tuple[int, ...]
     """``blockCount + 1`` entries; the last is the next block's base fee."""
@@ -436,35 +284,30 @@ class FeeHistory:
         return tuple(_median_int(column) for column in zip(*self.rewards_wei, strict=True))
 
 
+@dataclass(frozen=True, slots=True)
+class OracleGasPrices:
+    """A gas oracle's safe / propose / fast gas prices in gwei (base fee included), and its base fee."""
+
+    safe_gwei: Decimal
+    propose_gwei: Decimal
+    fast_gwei: Decimal
+    base_fee_gwei: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GasPrice:
+    """A node's one suggested (legacy) gas price."""
+
+    wei: int
+
+
 def fee_history_params() -> list[object]:
     """JSON-RPC ``params`` for the ``eth_feeHistory`` call that :func:`evm_estimate_from_fee_history` expects."""
     return [hex(FEE_HISTORY_BLOCK_COUNT), "latest", list(TIER_PERCENTILES)]
 
 
-def parse_fee_history(result: Mapping[str, object]) -> FeeHistory:
-    """Validate and decode an ``eth_feeHistory`` ``result`` (hex quantities) for any percentile count."""
-    base_raw = _field(result, "baseFeePerGas", "eth_feeHistory")
-    if not isinstance(base_raw, list) or not base_raw:
-        raise UpstreamDataError("eth_feeHistory: baseFeePerGas must be a non-empty list")
-    base = tuple(_hex_quantity(v, f"baseFeePerGas[{i}]") for i, v in enumerate(cast(list[object], base_raw)))
-    reward_raw = result.get("reward")
-    if not isinstance(reward_raw, list) or not reward_raw:
-        raise UpstreamDataError(
-            f"eth_feeHistory: reward must be a non-empty list (request percentiles {list(TIER_PERCENTILES)})"
-        )
-    rows: list[tuple[int, ...]] = []
-    for i, row in enumerate(cast(list[object], reward_raw)):
-        if not isinstance(row, list) or not row:
-            raise UpstreamDataError(f"eth_feeHistory: reward[{i}] must be a non-empty list of hex quantities")
-        values = cast(list[object], row)
-        rows.append(tuple(_hex_quantity(v, f"reward[{i}][{j}]") for j, v in enumerate(values)))
-    if len({len(r) for r in rows}) != 1:
-        raise UpstreamDataError("eth_feeHistory: reward rows have different numbers of percentiles")
-    return FeeHistory(base_fees_wei=base, rewards_wei=tuple(rows))
-
-
 def _evm_estimate(
-    chain_name: str,
+    chain: Chain,
     tx_type: str | int,
     native_usd: float | None,
     *,
@@ -473,9 +316,9 @@ def _evm_estimate(
     source: str,
     notes: list[str],
 ) -> NetworkFeeEstimate:
-    chain = resolve_chain(chain_name)
     if chain.family != "evm":
         raise ValueError(f"{chain.name} is not an EVM chain")
+    fees = fee_profile(chain)
     label, gas = resolve_tx_size(chain, tx_type)
     price = _check_price(native_usd)
     tiers: dict[TierName, FeeTier] = {}
@@ -483,7 +326,7 @@ def _evm_estimate(
         wei = prices_wei[tier]
         tip = None if base_fee_wei is None else max(0, wei - base_fee_wei)
         tiers[tier] = _tier(
-            chain,
+            fees,
             tier,
             fee_rate=_gwei(wei),
             fee_smallest=gas * wei,
@@ -500,15 +343,15 @@ def _evm_estimate(
         fast=tiers["fast"],
         base_fee=None if base_fee_wei is None else _sig(_gwei(base_fee_wei)),
         native_symbol=chain.native_symbol,
-        smallest_unit=chain.smallest_unit,
+        smallest_unit=fees.smallest_unit,
         source=source,
-        notes=[f"fee = {gas:,} gas × gas price", *notes, *chain.notes],
+        notes=[f"fee = {gas:,} gas × gas price", *notes, *fees.notes],
     )
 
 
 def evm_estimate_from_fee_history(
-    chain: str,
-    result: Mapping[str, object],
+    chain: Chain,
+    history: FeeHistory,
     *,
     tx_type: str | int = "transfer",
     native_usd: float | None = None,
@@ -520,10 +363,9 @@ def evm_estimate_from_fee_history(
     2 × next base fee + tip, the ethers.js rule, which still lands after six consecutive
     full blocks (+12.5 % each).
     """
-    history = parse_fee_history(result)
     tips = history.median_rewards_wei()
     if len(tips) != len(TIER_PERCENTILES):
-        raise UpstreamDataError(
+        raise ValueError(
             f"eth_feeHistory: expected {len(TIER_PERCENTILES)} reward percentiles "
             f"{list(TIER_PERCENTILES)}, got {len(tips)}"
         )
@@ -542,55 +384,47 @@ def evm_estimate_from_fee_history(
     )
 
 
-_ETHERSCAN_TIERS: Mapping[TierName, str] = {
-    "slow": "SafeGasPrice",
-    "standard": "ProposeGasPrice",
-    "fast": "FastGasPrice",
-}
-
-
-def _gwei_str_to_wei(value: object, field: str) -> int:
-    return int(_decimal(value, field) * 10**9)
+def _gwei_to_wei(gwei: Decimal) -> int:
+    return int(gwei * 10**9)
 
 
 def evm_estimate_from_gas_oracle(
-    chain: str,
-    result: Mapping[str, object],
+    chain: Chain,
+    prices: OracleGasPrices,
     *,
     tx_type: str | int = "transfer",
     native_usd: float | None = None,
 ) -> NetworkFeeEstimate:
-    """From the Etherscan V2 gas oracle ``result`` (decimal strings in gwei, possibly below 1).
+    """From the Etherscan V2 gas oracle (gwei, possibly below 1).
 
     Safe → slow, Propose → standard, Fast → fast; these already include the base fee.
     ``suggestBaseFee``, when present, gives ``base_fee`` and splits out the tip.
     """
-    prices: dict[TierName, int] = {
-        tier: _gwei_str_to_wei(_field(result, key, "Etherscan gas oracle"), key)
-        for tier, key in _ETHERSCAN_TIERS.items()
-    }
-    base_raw = result.get("suggestBaseFee")
+    base = prices.base_fee_gwei
     return _evm_estimate(
         chain,
         tx_type,
         native_usd,
-        prices_wei=prices,
-        base_fee_wei=None if base_raw is None else _gwei_str_to_wei(base_raw, "suggestBaseFee"),
+        prices_wei={
+            "slow": _gwei_to_wei(prices.safe_gwei),
+            "standard": _gwei_to_wei(prices.propose_gwei),
+            "fast": _gwei_to_wei(prices.fast_gwei),
+        },
+        base_fee_wei=None if base is None else _gwei_to_wei(base),
         source="etherscan",
         notes=["Tiers: Etherscan gas oracle SafeGasPrice, ProposeGasPrice, FastGasPrice."],
     )
 
 
 def evm_estimate_from_gas_price(
-    chain: str, gas_price: str, *, tx_type: str | int = "transfer", native_usd: float | None = None
+    chain: Chain, gas_price_wei: int, *, tx_type: str | int = "transfer", native_usd: float | None = None
 ) -> NetworkFeeEstimate:
-    """Fallback from ``eth_gasPrice`` (one hex wei value): all three tiers are the same."""
-    wei = _hex_quantity(gas_price, "eth_gasPrice")
+    """Fallback from ``eth_gasPrice`` (one value in wei): all three tiers are the same."""
     return _evm_estimate(
         chain,
         tx_type,
         native_usd,
-        prices_wei={tier: wei for tier in TIERS},
+        prices_wei={tier: gas_price_wei for tier in TIERS},
         base_fee_wei=None,
         source="eth_gasPrice",
         notes=["Only eth_gasPrice was available: one suggested gas price, no slow/fast distinction."],
@@ -600,35 +434,34 @@ def evm_estimate_from_gas_price(
 # --- Solana --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class PriorityFees:
+    """Recent Solana prioritization fees, micro-lamports per compute unit, one per slot."""
+
+    micro_lamports: tuple[int, ...]
+
+
 def solana_fee_estimate(
-    prioritization_fees: Sequence[Mapping[str, object]],
+    samples: Sequence[int],
     *,
     tx_type: str | int = "transfer",
     native_usd: float | None = None,
     signatures: int = 1,
 ) -> NetworkFeeEstimate:
-    """From ``getRecentPrioritizationFees`` (``[{slot, prioritizationFee}]``, micro-lamports/CU).
+    """From ``getRecentPrioritizationFees`` samples (micro-lamports/CU, one per recent slot).
 
-    Tier price = nearest-rank 10th / 50th / 90th percentile over the returned slots (idle slots
+    Tier price = nearest-rank 10th / 50th / 90th percentile over the samples (idle slots
     report 0 and count). Fee = 5,000 lamports × signatures + ⌈price × CU limit / 10⁶⌉, the
     runtime's own rounding.
     """
     tx = _SolanaTx.of(tx_type, native_usd, signatures)
-    if not prioritization_fees:
-        raise UpstreamDataError("getRecentPrioritizationFees: empty result, no recent fee samples")
-    samples: list[int] = []
-    for i, entry in enumerate(prioritization_fees):
-        value = entry.get("prioritizationFee")
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise UpstreamDataError(
-                f"getRecentPrioritizationFees[{i}].prioritizationFee: expected an integer >= 0, got {_truncated(value)}"
-            )
-        samples.append(value)
+    if not samples:
+        raise ValueError("no recent Solana fee samples to take percentiles of")
     tiers: dict[TierName, FeeTier] = {}
     for tier, pct in zip(TIERS, TIER_PERCENTILES, strict=True):
         micro = _percentile(samples, pct)
         lamports = tx.base + math.ceil(micro * tx.compute_units / 1_000_000)
-        tiers[tier] = _tier(tx.chain, tier, fee_rate=micro, fee_smallest=lamports, native_usd=tx.price)
+        tiers[tier] = _tier(tx.fees, tier, fee_rate=micro, fee_smallest=lamports, native_usd=tx.price)
     return tx.estimate(
         tiers,
         source="getRecentPrioritizationFees",
@@ -649,10 +482,10 @@ def solana_minimum_estimate(
     """
     tx = _SolanaTx.of(tx_type, native_usd, signatures)
     unknown: dict[TierName, FeeTier] = {  # standard, fast
-        t: _tier(tx.chain, t, fee_rate=None, fee_smallest=None, native_usd=None) for t in TIERS[1:]
+        t: _tier(tx.fees, t, fee_rate=None, fee_smallest=None, native_usd=None) for t in TIERS[1:]
     }
     tiers: dict[TierName, FeeTier] = {
-        "slow": _tier(tx.chain, "slow", fee_rate=0.0, fee_smallest=tx.base, native_usd=tx.price),
+        "slow": _tier(tx.fees, "slow", fee_rate=0.0, fee_smallest=tx.base, native_usd=tx.price),
         **unknown,
     }
     return tx.estimate(
@@ -668,7 +501,8 @@ def solana_minimum_estimate(
 class _SolanaTx:
     """One Solana transaction's checked inputs: its size, the coin's price and its base fee."""
 
-    chain: ChainInfo
+    chain: Chain
+    fees: FeeProfile
     label: str
     compute_units: int
     price: float | None
@@ -676,12 +510,14 @@ class _SolanaTx:
 
     @classmethod
     def of(cls, tx_type: str | int, native_usd: float | None, signatures: int) -> _SolanaTx:
-        chain = CHAINS["solana"]
+        chain = BY_NAME["solana"]
         label, compute_units = resolve_tx_size(chain, tx_type)
         price = _check_price(native_usd)
         if not 1 <= signatures <= 127:
             raise ValueError(f"signatures must be 1..127, got {signatures}")
-        return cls(chain, label, compute_units, price, SOLANA_BASE_FEE_LAMPORTS * signatures)
+        return cls(
+            chain, fee_profile(chain), label, compute_units, price, SOLANA_BASE_FEE_LAMPORTS * signatures
+        )
 
     def estimate(self, tiers: Mapping[TierName, FeeTier], *, source: str, note: str) -> NetworkFeeEstimate:
         return NetworkFeeEstimate(
@@ -693,10 +529,33 @@ class _SolanaTx:
             fast=tiers["fast"],
             base_fee_lamports=self.base,
             native_symbol=self.chain.native_symbol,
-            smallest_unit=self.chain.smallest_unit,
+            smallest_unit=self.fees.smallest_unit,
             source=source,
             notes=[note],
         )
+
+
+# --- Any chain -----------------------------------------------------------------------------
+
+FeeInputs = MempoolRates | FeeHistory | OracleGasPrices | GasPrice | PriorityFees
+"""What a fee source gives, in domain terms (sources/network_fees.py decodes each)."""
+
+
+def estimate_fee(
+    chain: Chain, inputs: FeeInputs, *, tx_type: str | int = "transfer", native_usd: float | None = None
+) -> NetworkFeeEstimate:
+    """The estimate for whichever fee data a source gave; mempool rates are Bitcoin's, priority fees Solana's."""
+    match inputs:
+        case MempoolRates():
+            return bitcoin_fee_estimate(inputs, tx_type=tx_type, native_usd=native_usd)
+        case FeeHistory():
+            return evm_estimate_from_fee_history(chain, inputs, tx_type=tx_type, native_usd=native_usd)
+        case OracleGasPrices():
+            return evm_estimate_from_gas_oracle(chain, inputs, tx_type=tx_type, native_usd=native_usd)
+        case GasPrice():
+            return evm_estimate_from_gas_price(chain, inputs.wei, tx_type=tx_type, native_usd=native_usd)
+        case PriorityFees():
+            return solana_fee_estimate(inputs.micro_lamports, tx_type=tx_type, native_usd=native_usd)
 
 
 # --- Offline snapshot ----------------------------------------------------------------------
@@ -740,22 +599,22 @@ def load_fee_snapshot() -> FeeSnapshot:
 
 
 def estimate_from_snapshot(
-    chain: str, *, tx_type: str | int = "transfer", snapshot: FeeSnapshot | None = None
+    chain: Chain, *, tx_type: str | int = "transfer", snapshot: FeeSnapshot | None = None
 ) -> NetworkFeeEstimate | None:
     """Offline estimate with all tiers equal, or ``None`` when the snapshot has no data for ``chain``.
 
     ``source`` is ``"snapshot"`` and ``as_of`` the data's date; marking it ``stale`` is left to
     the caller, which knows whether it is serving offline or after an upstream failure.
     """
-    info = resolve_chain(chain)
-    label, size = resolve_tx_size(info, tx_type)
-    entry = (snapshot or load_fee_snapshot()).chains.get(info.name)
+    fees = fee_profile(chain)
+    label, size = resolve_tx_size(chain, tx_type)
+    entry = (snapshot or load_fee_snapshot()).chains.get(chain.name)
     if entry is None:
         return None
     if isinstance(entry, GasPriceSnapshot):
         wei = round(Decimal(str(entry.gas_price_gwei)) * 10**9)
         tier = _tier(
-            info,
+            fees,
             "standard",
             fee_rate=entry.gas_price_gwei,
             fee_smallest=size * wei,
@@ -767,8 +626,8 @@ def estimate_from_snapshot(
             "(a daily average, not a live quote; all tiers equal).",
         ]
     else:
-        fee_smallest = None if entry.fee_native is None else round(entry.fee_native * 10**info.decimals)
-        tier = _tier(info, "standard", fee_rate=None, fee_smallest=fee_smallest, native_usd=None)
+        fee_smallest = None if entry.fee_native is None else round(entry.fee_native * 10**fees.decimals)
+        tier = _tier(fees, "standard", fee_rate=None, fee_smallest=fee_smallest, native_usd=None)
         tier = FeeTier.model_validate({**tier.model_dump(), "fee_usd": entry.fee_usd})
         gas_units = None
         notes = [
@@ -777,18 +636,18 @@ def estimate_from_snapshot(
         ]
         if entry.fee_native is None:
             notes.append(
-                f"The data gives this fee in USD only (at that day's price), no {info.native_symbol} amount."
+                f"The data gives this fee in USD only (at that day's price), no {chain.native_symbol} amount."
             )
     return NetworkFeeEstimate(
-        chain=info.name,
+        chain=chain.name,
         tx_type=label,
         gas_units=gas_units,
         slow=tier,
         standard=tier,
         fast=tier,
-        native_symbol=info.native_symbol,
-        smallest_unit=info.smallest_unit,
+        native_symbol=chain.native_symbol,
+        smallest_unit=fees.smallest_unit,
         source="snapshot",
         as_of=entry.as_of.isoformat(),
-        notes=[*notes, f"Source: {entry.source}.", *info.notes],
+        notes=[*notes, f"Source: {entry.source}.", *fees.notes],
     )

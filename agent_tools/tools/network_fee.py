@@ -1,55 +1,42 @@
-"""estimate_network_fee: what a transaction costs now on Bitcoin, EVM chains and Solana.
+"""estimate_network_fee: what a transaction costs now on Bitcoin, the EVM chains and Solana.
 
-Sources, tried in order until one gives usable data (each failure becomes a warning):
-bitcoin: mempool.space; EVM: the Etherscan gas oracle (when a key is set and Etherscan covers
-the chain), then `eth_feeHistory`, then `eth_gasPrice` on the chain's RPC; solana:
-`getRecentPrioritizationFees`. The native coin's USD price is fetched alongside through
-`fetch_prices`. Offline, or when every source fails, the bundled snapshot answers (stale).
+The chain is resolved in the one chain registry, and refused before any upstream call when it
+is unknown or has no fee profile. Its fee sources (sources/network_fees.py) are asked in order
+until one answers; each failure becomes a warning in our words. The native coin's USD price is
+fetched alongside through `fetch_prices`. Offline, or when no source answers, the bundled
+snapshot answers (stale, with its date and age); Solana falls back to its protocol minimum.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import partial
-from typing import Annotated, Any
+from datetime import UTC, date, datetime
+from typing import Annotated
 
 from pydantic import Field, StrictInt
 
+from agent_tools.domain.chains import FEE_CHAINS, Chain, names, resolve_chain
 from agent_tools.domain.network_fees import (
-    CHAINS,
     EVM_GAS_UNITS,
     MAX_GAS_UNITS,
     P2WPKH_TRANSFER_VBYTES,
     SOLANA_COMPUTE_UNITS,
     TX_TYPES,
-    ChainInfo,
     NetworkFeeEstimate,
-    UpstreamDataError,
-    bitcoin_fee_estimate,
+    estimate_fee,
     estimate_from_snapshot,
-    evm_estimate_from_fee_history,
-    evm_estimate_from_gas_oracle,
-    evm_estimate_from_gas_price,
     load_fee_snapshot,
-    resolve_chain,
     resolve_tx_size,
-    solana_fee_estimate,
     solana_minimum_estimate,
 )
-from agent_tools.errors import AgentToolsError, InvalidArgument, NotFound, UpstreamUnavailable
+from agent_tools.errors import AgentToolsError, InvalidArgument, NotFound
 from agent_tools.services import Services
+from agent_tools.sources.network_fees import fee_sources
+from agent_tools.sources.outcome import SourceRun
 from agent_tools.tools._registry import ToolSpec
 from agent_tools.tools.price import fetch_prices
-from agent_tools.upstream import Fetched
-from agent_tools.upstream.etherscan import Etherscan
-from agent_tools.upstream.evm_rpc import EvmRpc
-from agent_tools.upstream.mempool import Mempool
-from agent_tools.upstream.solana_rpc import SolanaRpc
 
 TxType = str | int
-Build = Callable[[float | None], NetworkFeeEstimate]
-"""An estimate from already-fetched data, given the native coin's USD price (or None)."""
+Price = tuple[float | None, str | None, str | None]
+"""The native coin's USD price, its source, and a warning about it."""
 
 
 class NetworkFeeResult(NetworkFeeEstimate):
@@ -60,131 +47,69 @@ class NetworkFeeResult(NetworkFeeEstimate):
     warnings: list[str] = Field(description="sources that failed, stale data, missing prices")
 
 
-@dataclass(frozen=True)
-class _Source:
-    """One way to get fee data: fetch it, then build an estimate from it."""
-
-    name: str
-    fetch: Callable[[], Awaitable[Fetched[Any]]]
-    build: Callable[[Any, float | None], NetworkFeeEstimate]
-
-
-def _sources(services: Services, info: ChainInfo, tx_type: TxType) -> list[_Source]:
-    if info.family == "bitcoin":
-        return [
-            _Source(
-                "mempool.space",
-                services.provider(Mempool).recommended_fees,
-                lambda fees, usd: bitcoin_fee_estimate(fees.model_dump(), tx_type=tx_type, native_usd=usd),
-            )
-        ]
-    if info.family == "solana":
-        return [
-            _Source(
-                "Solana getRecentPrioritizationFees",
-                services.provider(SolanaRpc).recent_prioritization_fees,
-                lambda fees, usd: solana_fee_estimate(
-                    [f.model_dump() for f in fees], tx_type=tx_type, native_usd=usd
-                ),
-            )
-        ]
-    rpc = services.provider(EvmRpc)
-    sources: list[_Source] = []
-    etherscan = services.provider(Etherscan)
-    if etherscan.configured and info.etherscan_gas_oracle and info.chain_id is not None:
-        sources.append(
-            _Source(
-                "Etherscan gas oracle",
-                partial(etherscan.gas_oracle, info.chain_id),
-                lambda oracle, usd: evm_estimate_from_gas_oracle(
-                    info.name, oracle.model_dump(exclude_none=True), tx_type=tx_type, native_usd=usd
-                ),
-            )
-        )
-    sources += [
-        _Source(
-            "eth_feeHistory",
-            partial(rpc.fee_history, info.name),
-            lambda history, usd: evm_estimate_from_fee_history(
-                info.name, history.model_dump(), tx_type=tx_type, native_usd=usd
-            ),
-        ),
-        _Source(
-            "eth_gasPrice",
-            partial(rpc.gas_price, info.name),
-            lambda price, usd: evm_estimate_from_gas_price(info.name, price, tx_type=tx_type, native_usd=usd),
-        ),
-    ]
-    return sources
-
-
-async def _live_fees(sources: list[_Source], warnings: list[str]) -> tuple[Build, Fetched[Any]] | None:
-    """The first source whose data builds an estimate; the failures of those before it as warnings."""
-    for source in sources:
-        try:
-            fetched = await source.fetch()
-            source.build(fetched.value, None)  # checks the payload now, so bad data falls through
-        except AgentToolsError as exc:
-            warnings.append(f"{source.name} unavailable: {exc.message}")
-        except UpstreamDataError as exc:
-            warnings.append(f"{source.name} returned unusable data: {exc}")
-        else:
-            return partial(source.build, fetched.value), fetched
-    return None
-
-
-async def _native_price(services: Services, info: ChainInfo) -> tuple[float | None, str | None, str | None]:
+async def _native_price(services: Services, chain: Chain) -> Price:
     """(USD price, its source, a warning): a live or recently cached price only, never a guess."""
-    missing = f"fee_usd is null: no live {info.native_symbol} price"
+    missing = f"fee_usd is null: no live {chain.native_symbol} price"
     try:
-        result = await fetch_prices(services, [info.coingecko_id], "usd")
+        result = await fetch_prices(services, [chain.native_coingecko_id], "usd")
     except AgentToolsError as exc:
         return None, None, f"{missing} ({exc.message})"
     quote = result.quotes[0]
     if quote.source == "snapshot":
         return None, None, f"{missing} (every price source failed; the snapshot price is too old to use)"
-    stale = f"{info.native_symbol} price is stale (cached, as of {quote.as_of.isoformat()})"
+    stale = f"{chain.native_symbol} price is stale (cached, as of {quote.as_of.isoformat()})"
     return quote.price, quote.source, stale if quote.stale else None
 
 
-def _from_snapshot(
-    info: ChainInfo,
+def _age_days(services: Services, as_of: date) -> int:
+    """Whole days since `as_of` by the wall clock (0, not negative, if the clock is behind the data)."""
+    today = datetime.fromtimestamp(services.clock.wall(), UTC).date()
+    return max(0, (today - as_of).days)
+
+
+def _without_live_fees(
+    services: Services,
+    chain: Chain,
     tx_type: TxType,
     warnings: list[str],
     *,
-    offline: bool,
-    live_price: tuple[float | None, str | None, str | None] = (None, None, None),
+    run: SourceRun | None,
+    live_price: Price = (None, None, None),
 ) -> NetworkFeeResult:
-    """The bundled snapshot, or Solana's protocol minimum (priced with a live price if there is one)."""
-    reason = "offline mode (AGENT_TOOLS_OFFLINE=1)" if offline else "no live fee source answered"
-    estimate = estimate_from_snapshot(info.name, tx_type=tx_type)
-    covered = ", ".join(load_fee_snapshot().chains)
-    if estimate is None and info.family == "solana":
+    """The bundled snapshot, or Solana's protocol minimum (priced with a live price if there is one).
+
+    `run` is None offline; otherwise it holds the sources that failed, for the error when
+    nothing can answer.
+    """
+    reason = "offline mode (AGENT_TOOLS_OFFLINE=1)" if run is None else "no live fee source answered"
+    snapshot = load_fee_snapshot()
+    estimate = estimate_from_snapshot(chain, tx_type=tx_type, snapshot=snapshot)
+    if estimate is None and chain.family == "solana":
         warnings.append(
             f"{reason}: slow is Solana's protocol minimum (the base fee, no priority fee); "
             "standard and fast are null without recent priority fees"
         )
-        native_usd, price_source, price_warning = live_price  # as _native_price returns it
+        native_usd, price_source, price_warning = live_price
         if price_warning:
             warnings.append(price_warning)
         minimum = solana_minimum_estimate(tx_type=tx_type, native_usd=native_usd)
         return _result(minimum, warnings, stale=True, native_usd=native_usd, price_source=price_source)
     if estimate is None:
-        if offline:
-            raise NotFound(
-                f"offline mode: no bundled network-fee data for {info.name}; offline data covers only {covered}",
-                hint="unset AGENT_TOOLS_OFFLINE for live fees",
-            )
-        raise UpstreamUnavailable(
-            "network_fees",
-            f"no fee source answered for {info.name} ({'; '.join(warnings)}), and offline data covers only {covered}",
+        if run is not None:
+            raise run.error(f"no fee source for {chain.name}")
+        covered = ", ".join(snapshot.chains)
+        raise NotFound(
+            f"offline mode: no bundled network-fee data for {chain.name}; offline data covers only {covered}",
+            hint="unset AGENT_TOOLS_OFFLINE for live fees",
         )
+    age = _age_days(services, snapshot.chains[chain.name].as_of)
     warnings.append(
-        f"{reason}: fees from the bundled snapshot of {estimate.as_of}, a daily average, not a live quote"
+        f"{reason}: fees from the bundled snapshot of {estimate.as_of}, {age} day{'' if age == 1 else 's'} "
+        "old, a daily average, not a live quote"
     )
     if estimate.standard.fee_native is None:
         warnings.append(
-            f"fee_native is null: the snapshot gives this fee in USD only, no {info.native_symbol} amount"
+            f"fee_native is null: the snapshot gives this fee in USD only, no {chain.native_symbol} amount"
         )
     price_source = "snapshot" if estimate.standard.fee_usd is not None else None
     return _result(estimate, warnings, stale=True, native_usd=None, price_source=price_source)
@@ -212,15 +137,17 @@ def _result(
     )
 
 
-def _validated(chain: str, tx_type: TxType) -> ChainInfo:
+def _validated(text: str, tx_type: TxType) -> Chain:
+    """The chain, if it has fee estimates and `tx_type` fits it; else INVALID_ARGUMENT, before any request."""
+    hint = f"chains: {names(FEE_CHAINS)}; tx_type: {', '.join(TX_TYPES)} or a number"
     try:
-        info = resolve_chain(chain)
-        resolve_tx_size(info, tx_type)
+        chain = resolve_chain(text)
+        if chain.fees is None:
+            raise ValueError(f"no network-fee estimate for {chain.name}; covered chains: {names(FEE_CHAINS)}")
+        resolve_tx_size(chain, tx_type)
     except ValueError as exc:
-        raise InvalidArgument(
-            str(exc), hint=f"chains: {', '.join(CHAINS)}; tx_type: {', '.join(TX_TYPES)} or a number"
-        ) from None
-    return info
+        raise InvalidArgument(str(exc), hint=hint) from None
+    return chain
 
 
 async def estimate_network_fee(
@@ -230,7 +157,7 @@ async def estimate_network_fee(
         Field(
             min_length=1,
             max_length=40,
-            description=f"Chain name, alias or EVM chain id: {', '.join(CHAINS)}.",
+            description=f"Chain name, alias or EVM chain id: {names(FEE_CHAINS)}.",
         ),
     ],
     tx_type: Annotated[
@@ -242,52 +169,62 @@ async def estimate_network_fee(
         ),
     ] = "transfer",
 ) -> NetworkFeeResult:
-    info = _validated(chain, tx_type)
-    warnings: list[str] = []
+    target = _validated(chain, tx_type)
     if services.settings.offline:
-        return _from_snapshot(info, tx_type, warnings, offline=True)
+        return _without_live_fees(services, target, tx_type, [], run=None)
 
-    live, (native_usd, price_source, price_warning) = await asyncio.gather(
-        _live_fees(_sources(services, info, tx_type), warnings), _native_price(services, info)
+    run = SourceRun()
+    live, price = await asyncio.gather(
+        run.first(fee_sources(services, target)), _native_price(services, target)
     )
+    warnings = run.failure_notes()
     if live is None:
-        live_price = (native_usd, price_source, price_warning)
-        return _from_snapshot(info, tx_type, warnings, offline=False, live_price=live_price)
-    build, fetched = live
-    estimate = build(native_usd)
+        return _without_live_fees(services, target, tx_type, warnings, run=run, live_price=price)
+    native_usd, price_source, price_warning = price
+    estimate = estimate_fee(target, live.value, tx_type=tx_type, native_usd=native_usd)
     if price_warning:
         warnings.append(price_warning)
-    as_of = datetime.fromtimestamp(fetched.fetched_at, UTC)
-    if fetched.stale:
+    as_of = datetime.fromtimestamp(live.fetched_at, UTC)
+    if live.stale:
         warnings.append(f"fee data is stale: served from cache, fetched at {as_of.isoformat()}")
     return _result(
         estimate,
         warnings,
-        stale=fetched.stale,
+        stale=live.stale,
         native_usd=native_usd,
         price_source=price_source,
         as_of=as_of.isoformat(),
     )
 
 
+def _symbols() -> str:
+    return ", ".join(dict.fromkeys(c.native_symbol for c in FEE_CHAINS))
+
+
+def _rollups() -> str:
+    return names(tuple(c for c in FEE_CHAINS if c.fees is not None and c.fees.notes))
+
+
 DESCRIPTION = f"""Current network (gas / miner) fee for one transaction, at slow / standard / fast speed.
 
 Use it when a user asks what sending, a token transfer or a swap costs on a chain right now.
-`chain`: {", ".join(CHAINS)} (also aliases like btc, eth, bnb, sol, or an EVM chain id).
+`chain`: {names(FEE_CHAINS)}
+(or an alias such as btc, eth, bnb, matic, arb, op, avax, sol, or an EVM chain id).
 `tx_type`: transfer (default), erc20_transfer, swap, or an explicit size as a number. Sizes assumed:
 EVM {", ".join(f"{k} {v:,} gas" for k, v in EVM_GAS_UNITS.items())}; bitcoin transfer
 {P2WPKH_TRANSFER_VBYTES} vB (1-in 2-out segwit); solana compute-unit limits
 {", ".join(f"{k} {v:,}" for k, v in SOLANA_COMPUTE_UNITS.items())}.
-Each tier gives `fee_rate` in `unit` (sat/vB, gwei, micro-lamports/CU), `fee_native` (BTC, ETH,
-BNB, POL, SOL), `fee_usd` (null when the coin's price is unavailable) and `est_seconds`; EVM
-answers also give `base_fee` (gwei) and per-tier `priority_fee`/`max_fee_per_gas`.
-Sources: mempool.space; Etherscan gas oracle (with AGENT_TOOLS_ETHERSCAN_API_KEY), else the
-chain's RPC eth_feeHistory, else eth_gasPrice; Solana getRecentPrioritizationFees. USD via the
-get_price sources. On rollups (arbitrum, optimism, base) only execution gas is counted, not
-the L1 data fee. Offline or when every source fails, a bundled daily average answers with
-`source: "snapshot"`, `stale: true` (it covers only {", ".join(load_fee_snapshot().chains)}); solana
-answers with its protocol minimum (`source: "protocol-minimum"`: slow = the base fee, standard and
-fast null); other chains answer with an error."""
+Each tier gives `fee_rate` in `unit` (sat/vB, gwei, micro-lamports/CU), `fee_native` in the
+chain's coin ({_symbols()}), `fee_usd` (null when the coin's price is unavailable) and
+`est_seconds`; EVM answers also give `base_fee` (gwei) and per-tier `priority_fee`/`max_fee_per_gas`.
+Sources: mempool.space; Etherscan gas oracle (with AGENT_TOOLS_ETHERSCAN_API_KEY, on the chains it
+covers), else the chain's RPC eth_feeHistory, else eth_gasPrice; Solana getRecentPrioritizationFees.
+USD via the get_price sources. On rollups ({_rollups()}) only execution gas is
+counted, not the L1 data fee. Offline or when every source fails, a bundled daily average answers
+with `source: "snapshot"`, `stale: true`, its date in `as_of` and its age in `warnings` (it covers
+only {", ".join(load_fee_snapshot().chains)}); solana answers with its protocol minimum
+(`source: "protocol-minimum"`: slow = the base fee, standard and fast null); other chains answer
+with the sources' error (all rate limited: UPSTREAM_RATE_LIMITED with `retry_after_s`)."""
 
 
 TOOL = ToolSpec(estimate_network_fee, title="Estimate network fees", description=DESCRIPTION, open_world=True)

@@ -1,7 +1,8 @@
 """Etherscan V2 gas oracle (upstream-apis.md §6.1): one key, many chains by `chainid`.
 
 The key travels only as the `apikey` query parameter added by the pipeline (`auth_params`),
-so it is in no cache key, log line or error; error texts Etherscan echoes are scrubbed of it too.
+so it is in no cache key, log line or error. Etherscan's error texts (which can echo the key)
+are read to classify a failure and never repeated: our errors say what happened in our words.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from agent_tools.errors import (
     UpstreamRateLimited,
 )
 from agent_tools.settings import Settings
-from agent_tools.upstream import ErrorHook, Fetched, Pipeline, ProviderSpec, Retryable, Upstream
+from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Retryable, Upstream
 from agent_tools.upstream._bodies import Body, BodyAdapter
 
 ORACLE_TTL_S = 12.0
@@ -26,7 +27,6 @@ ORACLE_GRACE_S = 600.0
 PER_SECOND_RETRY_S = 1.0
 """The free plan allows 3 calls per second, so a per-second refusal clears within a second."""
 _KEY_HINT = "check AGENT_TOOLS_ETHERSCAN_API_KEY (free keys at https://etherscan.io/myapikey)"
-_MAX_MESSAGE = 160
 
 
 class GasOracle(Body):
@@ -49,27 +49,25 @@ class _OracleResponse(Body):
 _ORACLE = BodyAdapter(_OracleResponse)
 
 
-def _error_hook(secret: str) -> ErrorHook:
+def _error_hook(response: httpx.Response, body: Any) -> AgentToolsError | Retryable | None:
     """Etherscan answers HTTP 200 `{"status":"0","message":"NOTOK","result":"<why>"}` on failure."""
-
-    def hook(response: httpx.Response, body: Any) -> AgentToolsError | Retryable | None:
-        if not isinstance(body, dict):
-            return None
-        fields = cast(dict[str, object], body)
-        if fields.get("status") != "0":
-            return None
-        why = str(fields.get("result") or fields.get("message") or "no reason given")
-        why = why.replace(secret, "***")[:_MAX_MESSAGE] if secret else why[:_MAX_MESSAGE]
-        lowered = why.lower()
-        if "rate limit" in lowered:
-            error = UpstreamRateLimited("etherscan", f"Etherscan is rate limiting ({why})", hint=_KEY_HINT)
-            # a daily cap does not clear within a call's deadline; a per-second one does
-            return error if "daily" in lowered else Retryable(error, PER_SECOND_RETRY_S)
-        if "api key" in lowered or "apikey" in lowered:
-            return NotConfigured(f"Etherscan refused the API key ({why})", hint=_KEY_HINT)
-        return UpstreamBadResponse("etherscan", f"Etherscan gas oracle error: {why}")
-
-    return hook
+    if not isinstance(body, dict):
+        return None
+    fields = cast(dict[str, object], body)
+    if fields.get("status") != "0":
+        return None
+    why = str(fields.get("result") or fields.get("message") or "").lower()
+    if "rate limit" in why:
+        # a daily cap does not clear within a call's deadline; a per-second one does
+        if "daily" in why:
+            return UpstreamRateLimited("etherscan", "Etherscan's daily call limit is used up", hint=_KEY_HINT)
+        limited = UpstreamRateLimited(
+            "etherscan", "Etherscan is rate limiting (calls per second)", hint=_KEY_HINT
+        )
+        return Retryable(limited, PER_SECOND_RETRY_S)
+    if "api key" in why or "apikey" in why:
+        return NotConfigured("Etherscan refused the API key", hint=_KEY_HINT)
+    return UpstreamBadResponse("etherscan", "Etherscan refused the gas oracle request")
 
 
 def _split(url: str) -> tuple[str, str]:
@@ -87,7 +85,7 @@ def spec(settings: Settings) -> ProviderSpec:
         base_url=_split(settings.etherscan_base_url)[0],
         rate_per_min=settings.rate_per_min("etherscan"),
         auth_params={"apikey": key} if key else {},
-        error_hook=_error_hook(key),
+        error_hook=_error_hook,
         hint=_KEY_HINT,
     )
 
@@ -97,6 +95,10 @@ class Etherscan:
         self._up = Upstream(pipeline, spec(settings))
         self._path = _split(settings.etherscan_base_url)[1]
         self.configured = settings.etherscan_api_key is not None
+
+    @property
+    def spec(self) -> ProviderSpec:
+        return self._up.spec
 
     async def gas_oracle(self, chain_id: int) -> Fetched[GasOracle]:
         """Safe / propose / fast gas prices for an EVM chain id that Etherscan's oracle covers."""

@@ -3,11 +3,13 @@
 The JSON-RPC 2.0 plumbing here (request envelope, `result` unwrapping, `error` objects) is
 shared with `solana_rpc`, which speaks the same protocol.
 
-Each chain gets its own ProviderSpec (`evm_rpc_<chain>`) and so its own rate limiter, cache
-key space and metrics label: the chains are served by different hosts with separate per-IP
-limits, so one chain's burst must not stall another's. All use the one configured
-`AGENT_TOOLS_EVM_RPC_RATE_PER_MIN`. The whole RPC URL is the base URL, never a request path,
-because keyed RPC URLs carry their key in the path and request paths are logged.
+The client knows no chain: each call names the chain and its RPC URL (the caller takes them
+from the chain registry and settings). Each chain gets its own ProviderSpec (`evm_rpc_<chain>`),
+built on first use, and so its own rate limiter, cache key space and metrics label: the chains
+are served by different hosts with separate per-IP limits, so one chain's burst must not stall
+another's. All use the one configured `AGENT_TOOLS_EVM_RPC_RATE_PER_MIN`. The whole RPC URL is
+the base URL, never a request path, because keyed RPC URLs carry their key in the path and
+request paths are logged.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from typing import Any, Generic, TypeVar, cast
 import httpx
 from pydantic import Field
 
-from agent_tools.domain.network_fees import fee_history_params
 from agent_tools.errors import AgentToolsError, UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
 from agent_tools.settings import Settings
 from agent_tools.upstream import ErrorHook, Fetched, Pipeline, ProviderSpec, Retryable, Upstream
@@ -34,7 +35,14 @@ RPC_GRACE_S = 600.0
 RATE_LIMIT_CODES = frozenset({-32005, 429})
 """-32005 "limit exceeded" (EIP-1474); some gateways put the HTTP status in `code`."""
 INTERNAL_ERROR = -32603
-_MAX_MESSAGE = 160
+_STANDARD_ERRORS = {
+    -32700: "parse error",
+    -32600: "invalid request",
+    -32601: "method not found",
+    -32602: "invalid params",
+    INTERNAL_ERROR: "internal error",
+}
+"""The JSON-RPC 2.0 codes, in our words: an error's `message` is the provider's text and never repeated."""
 
 
 class RpcEnvelope(Body, Generic[T]):
@@ -43,22 +51,39 @@ class RpcEnvelope(Body, Generic[T]):
     result: T
 
 
+def _code(value: object) -> int | None:
+    """The error's `code` when it is a plain 32-bit integer (as JSON-RPC 2.0 has it), else None."""
+    if isinstance(value, bool) or not isinstance(value, int) or not -(2**31) <= value < 2**31:
+        return None
+    return value
+
+
+def _describe(code: int | None) -> str:
+    """`JSON-RPC error -32601 (method not found)`: the code and our name for it."""
+    if code is None:
+        return "a JSON-RPC error"
+    meaning = _STANDARD_ERRORS.get(code)
+    return f"JSON-RPC error {code}" + (f" ({meaning})" if meaning else "")
+
+
 def jsonrpc_error_hook(name: str, display: str, hint: str | None) -> ErrorHook:
-    """Reads a JSON-RPC `error` object into our errors; HTTP-level 429/5xx stay with the pipeline."""
+    """Reads a JSON-RPC `error` object into our errors; HTTP-level 429/5xx stay with the pipeline.
+
+    The error's `message` is read to recognise a rate limit, never copied into ours.
+    """
 
     def hook(response: httpx.Response, body: Any) -> AgentToolsError | Retryable | None:
         error = cast(dict[str, object], body).get("error") if isinstance(body, dict) else None
         if not isinstance(error, dict) or response.status_code == 429 or response.status_code >= 500:
             return None
         fields = cast(dict[str, object], error)
-        code = fields.get("code")
-        message = str(fields.get("message", ""))[:_MAX_MESSAGE]
-        lowered = message.lower()
+        code = _code(fields.get("code"))
+        lowered = str(fields.get("message", "")).lower()
         if code in RATE_LIMIT_CODES or "rate limit" in lowered or "too many requests" in lowered:
-            return Retryable(UpstreamRateLimited(name, f"{display} is rate limiting ({message})", hint=hint))
+            return Retryable(UpstreamRateLimited(name, f"{display} is rate limiting", hint=hint))
         if code == INTERNAL_ERROR:
-            return Retryable(UpstreamUnavailable(name, f"{display} failed: JSON-RPC error {code}: {message}"))
-        return UpstreamBadResponse(name, f"{display} returned JSON-RPC error {code}: {message}")
+            return Retryable(UpstreamUnavailable(name, f"{display} failed: {_describe(code)}"))
+        return UpstreamBadResponse(name, f"{display} returned {_describe(code)}")
 
     return hook
 
@@ -68,6 +93,10 @@ class JsonRpcEndpoint:
 
     def __init__(self, upstream: Upstream) -> None:
         self._up = upstream
+
+    @property
+    def spec(self) -> ProviderSpec:
+        return self._up.spec
 
     async def call(
         self, method: str, params: list[object], adapter: BodyAdapter[RpcEnvelope[T]], *, ttl: float
@@ -81,7 +110,7 @@ class JsonRpcEndpoint:
 
 
 class FeeHistoryResult(Body):
-    """`eth_feeHistory` result; hex quantities are decoded (and checked) by the domain layer."""
+    """`eth_feeHistory` result; the hex quantities are decoded (and checked) by its source adapter."""
 
     oldestBlock: str
     baseFeePerGas: list[str] = Field(min_length=1)
@@ -93,50 +122,43 @@ _FEE_HISTORY = BodyAdapter(RpcEnvelope[FeeHistoryResult])
 _QUANTITY = BodyAdapter(RpcEnvelope[str])
 
 
-def endpoints(settings: Settings) -> dict[str, tuple[str, str]]:
-    """chain -> (display name, RPC URL) for every EVM chain with a configurable RPC."""
-    return {
-        "ethereum": ("Ethereum", settings.evm_rpc_ethereum),
-        "bsc": ("BNB Chain", settings.evm_rpc_bsc),
-        "polygon": ("Polygon", settings.evm_rpc_polygon),
-        "arbitrum": ("Arbitrum", settings.evm_rpc_arbitrum),
-        "optimism": ("Optimism", settings.evm_rpc_optimism),
-        "base": ("Base", settings.evm_rpc_base),
-    }
-
-
-def spec(settings: Settings, chain: str) -> ProviderSpec:
-    display, url = endpoints(settings)[chain]
+def spec(settings: Settings, chain: str, url: str) -> ProviderSpec:
     name = f"evm_rpc_{chain}"
     hint = f"set AGENT_TOOLS_EVM_RPC_{chain.upper()} to another RPC endpoint (keyed providers allow more)"
     return ProviderSpec(
         name=name,
-        display=f"{display} RPC",
+        display=f"{chain} RPC",
         base_url=url,
         rate_per_min=settings.rate_per_min("evm_rpc"),
-        error_hook=jsonrpc_error_hook(name, f"{display} RPC", hint),
+        error_hook=jsonrpc_error_hook(name, f"{chain} RPC", hint),
         hint=hint,
     )
 
 
 class EvmRpc:
-    def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
-        self._rpc = {
-            chain: JsonRpcEndpoint(Upstream(pipeline, spec(settings, chain))) for chain in endpoints(settings)
-        }
+    """Gas data from the RPC endpoint of whichever EVM chain a call names."""
 
-    def _endpoint(self, chain: str) -> JsonRpcEndpoint:
-        endpoint = self._rpc.get(chain)
+    def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
+        self._pipeline = pipeline
+        self._settings = settings
+        self._rpc: dict[tuple[str, str], JsonRpcEndpoint] = {}
+
+    def _endpoint(self, chain: str, url: str) -> JsonRpcEndpoint:
+        """The chain's endpoint at `url`, built on first use."""
+        endpoint = self._rpc.get((chain, url))
         if endpoint is None:
-            raise ValueError(f"no RPC endpoint for chain {chain!r}")
+            upstream = Upstream(self._pipeline, spec(self._settings, chain, url))
+            endpoint = self._rpc[(chain, url)] = JsonRpcEndpoint(upstream)
         return endpoint
 
-    async def fee_history(self, chain: str) -> Fetched[FeeHistoryResult]:
-        """Recent base fees and tip percentiles, with the block count and percentiles the domain expects."""
-        return await self._endpoint(chain).call(
-            "eth_feeHistory", fee_history_params(), _FEE_HISTORY, ttl=RPC_TTL_S
-        )
+    def spec(self, chain: str, url: str) -> ProviderSpec:
+        """The provider the chain's calls go to (`evm_rpc_<chain>`), for errors raised about its answers."""
+        return self._endpoint(chain, url).spec
 
-    async def gas_price(self, chain: str) -> Fetched[str]:
+    async def fee_history(self, chain: str, url: str, params: list[object]) -> Fetched[FeeHistoryResult]:
+        """Recent base fees and tip percentiles; `params` (block count, newest block, percentiles) are the caller's."""
+        return await self._endpoint(chain, url).call("eth_feeHistory", params, _FEE_HISTORY, ttl=RPC_TTL_S)
+
+    async def gas_price(self, chain: str, url: str) -> Fetched[str]:
         """The node's suggested legacy gas price, a hex quantity in wei."""
-        return await self._endpoint(chain).call("eth_gasPrice", [], _QUANTITY, ttl=RPC_TTL_S)
+        return await self._endpoint(chain, url).call("eth_gasPrice", [], _QUANTITY, ttl=RPC_TTL_S)

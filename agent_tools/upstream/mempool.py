@@ -39,5 +39,9 @@ class Mempool:
     def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
         self._up = Upstream(pipeline, spec(settings))
 
+    @property
+    def spec(self) -> ProviderSpec:
+        return self._up.spec
+
     async def recommended_fees(self) -> Fetched[RecommendedFees]:
         return await self._up.get("/v1/fees/recommended", None, _FEES, ttl=FEES_TTL_S, grace=FEES_GRACE_S)

@@ -37,6 +37,10 @@ class SolanaRpc:
     def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
         self._rpc = JsonRpcEndpoint(Upstream(pipeline, spec(settings)))
 
+    @property
+    def spec(self) -> ProviderSpec:
+        return self._rpc.spec
+
     async def recent_prioritization_fees(self) -> Fetched[list[PrioritizationFee]]:
         """Per recent slot, the lowest priority fee that landed a transaction (no account filter)."""
         return await self._rpc.call("getRecentPrioritizationFees", [], _FEES, ttl=FEES_TTL_S)

@@ -1,98 +1,101 @@
-"""Network fee maths on hand-computed upstream payloads."""
+"""Network fee maths on hand-computed fee data (the decoded form of recorded upstream bodies)."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
+from agent_tools.domain.chains import BY_NAME, CHAINS, FEE_CHAINS, resolve_chain
 from agent_tools.domain.network_fees import (
-    CHAINS,
     EVM_GAS_UNITS,
     P2WPKH_TRANSFER_VBYTES,
+    FeeHistory,
     FeeSnapshot,
+    GasPrice,
     GasPriceSnapshot,
-    UpstreamDataError,
+    MempoolRates,
+    OracleGasPrices,
+    PriorityFees,
     bitcoin_fee_estimate,
+    estimate_fee,
     estimate_from_snapshot,
     evm_estimate_from_fee_history,
     evm_estimate_from_gas_oracle,
     evm_estimate_from_gas_price,
     fee_history_params,
+    fee_profile,
     load_fee_snapshot,
-    parse_fee_history,
-    resolve_chain,
     resolve_tx_size,
     solana_fee_estimate,
     solana_minimum_estimate,
 )
-from tests.fakes.chain import FEE_HISTORY_RECORDED
 
-FEE_HISTORY_EXAMPLE = FEE_HISTORY_RECORDED  # upstream-apis.md §6.2, requested with two reward percentiles
+GWEI = 10**9
+ETH = BY_NAME["ethereum"]
 
-# Same shape, requested with [10, 50, 90]: 2 blocks, base fees 20, 20, then 25 gwei next.
-FEE_HISTORY_3: dict[str, object] = {
-    "oldestBlock": "0x10",
-    "baseFeePerGas": ["0x4a817c800", "0x4a817c800", "0x5d21dba00"],
-    "reward": [
-        ["0x3b9aca00", "0x77359400", "0xb2d05e00"],  # 1, 2, 3 gwei
-        ["0x5f5e100", "0x3b9aca00", "0x12a05f200"],  # 0.1, 1, 5 gwei
-    ],
-    "gasUsedRatio": [0.5, 0.6],
-}
+# upstream-apis.md §6.2 as recorded (tests/fakes/chain.py FEE_HISTORY_RECORDED), decoded:
+# 4 blocks, requested with two reward percentiles.
+FEE_HISTORY_EXAMPLE = FeeHistory(
+    base_fees_wei=(0x52D80A82C, 0x50F43F659, 0x50012DE8D, 0x4E30357D6, 0x57EFFF9E7),
+    rewards_wei=(
+        (0x5041E1E, 0xDD221B80),
+        (0x5041E1E, 0xB8346DF0),
+        (0x55D4A80, 0xB2D05E00),
+        (0x4DD9818, 0x3B9ACA00),
+    ),
+)
 
-ETHERSCAN_V2_EXAMPLE = {
-    "LastBlock": "23467872",
-    "SafeGasPrice": "0.496839934",
-    "ProposeGasPrice": "0.496840168",
-    "FastGasPrice": "0.55411917",
-    "suggestBaseFee": "0.496839934",
-    "gasUsedRatio": "0.405942555555556,0.5",
-}
+# Requested with [10, 50, 90]: 2 blocks, base fees 20, 20, then 25 gwei next.
+FEE_HISTORY_3 = FeeHistory(
+    base_fees_wei=(20 * GWEI, 20 * GWEI, 25 * GWEI),
+    rewards_wei=(
+        (1 * GWEI, 2 * GWEI, 3 * GWEI),
+        (GWEI // 10, 1 * GWEI, 5 * GWEI),
+    ),
+)
+
+# The Etherscan V2 docs example ("0.496839934" ... as decimal strings), decoded.
+ETHERSCAN_V2_EXAMPLE = OracleGasPrices(
+    safe_gwei=Decimal("0.496839934"),
+    propose_gwei=Decimal("0.496840168"),
+    fast_gwei=Decimal("0.55411917"),
+    base_fee_gwei=Decimal("0.496839934"),
+)
+
+
+def rates(fastest: str, half_hour: str, hour: str) -> MempoolRates:
+    return MempoolRates(next_block=Decimal(fastest), half_hour=Decimal(half_hour), hour=Decimal(hour))
 
 
 # --- registry and tx sizes ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("alias", "canonical"),
-    [
-        ("eth", "ethereum"),
-        ("ETH", "ethereum"),
-        (" Ethereum ", "ethereum"),
-        ("btc", "bitcoin"),
-        ("bnb", "bsc"),
-        ("binance", "bsc"),
-        ("matic", "polygon"),
-        ("arb", "arbitrum"),
-        ("op", "optimism"),
-        ("sol", "solana"),
-        ("base", "base"),
-        ("1", "ethereum"),
-        ("56", "bsc"),
-        ("137", "polygon"),
-        ("42161", "arbitrum"),
-        ("10", "optimism"),
-        ("8453", "base"),
-    ],
-)
-def test_chain_aliases(alias: str, canonical: str) -> None:
-    assert resolve_chain(alias).name == canonical
+def test_fee_chains_of_the_registry() -> None:
+    covered = {c.name for c in FEE_CHAINS}
+    assert covered >= {"bitcoin", "solana", *(c.name for c in CHAINS if c.family == "evm")}
+    assert BY_NAME["polygon"].native_coingecko_id == "polygon-ecosystem-token"
+    assert BY_NAME["polygon"].native_symbol == "POL"
+    assert {BY_NAME[c].native_coingecko_id for c in ("arbitrum", "optimism", "base")} == {"ethereum"}
+    assert fee_profile(BY_NAME["bitcoin"]).fee_unit == "sat/vB"
+    assert fee_profile(BY_NAME["solana"]).fee_unit == "micro-lamports/CU"
+    evm = [c for c in FEE_CHAINS if c.family == "evm"]
+    assert all(fee_profile(c).fee_unit == "gwei" and c.chain_id and c.default_rpc for c in evm)
+    oracle = {c.name for c in FEE_CHAINS if fee_profile(c).etherscan_gas_oracle}
+    assert oracle == {"ethereum", "bsc", "polygon"}
+    rollups = {c.name for c in FEE_CHAINS if any("L1 fee" in n for n in fee_profile(c).notes)}
+    assert rollups == {"arbitrum", "optimism", "base", "linea", "zksync"}
 
 
-def test_unknown_chain_lists_supported() -> None:
-    with pytest.raises(ValueError, match=r"unsupported chain 'dogecoin'; supported: bitcoin, ethereum, bsc"):
-        resolve_chain("dogecoin")
-
-
-def test_registry_facts() -> None:
-    assert resolve_chain("polygon").coingecko_id == "polygon-ecosystem-token"
-    assert resolve_chain("polygon").native_symbol == "POL"
-    assert {CHAINS[c].coingecko_id for c in ("arbitrum", "optimism", "base")} == {"ethereum"}
-    assert resolve_chain("bitcoin").fee_unit == "sat/vB"
-    assert resolve_chain("solana").fee_unit == "micro-lamports/CU"
-    assert all(c.fee_unit == "gwei" and c.chain_id for c in CHAINS.values() if c.family == "evm")
+def test_a_chain_without_a_fee_profile_has_no_estimate() -> None:
+    bare = replace(BY_NAME["cronos"], fees=None)
+    with pytest.raises(ValueError, match="no network-fee estimate for cronos"):
+        evm_estimate_from_gas_price(bare, GWEI)
+    with pytest.raises(ValueError, match="no network-fee estimate for cronos"):
+        estimate_from_snapshot(bare)
 
 
 def test_p2wpkh_size_from_standard_weights() -> None:
@@ -114,7 +117,7 @@ def test_p2wpkh_size_from_standard_weights() -> None:
     ],
 )
 def test_tx_sizes(chain: str, tx_type: str | int, expected: tuple[str, int]) -> None:
-    assert resolve_tx_size(resolve_chain(chain), tx_type) == expected
+    assert resolve_tx_size(BY_NAME[chain], tx_type) == expected
 
 
 @pytest.mark.parametrize(
@@ -129,16 +132,14 @@ def test_tx_sizes(chain: str, tx_type: str | int, expected: tuple[str, int]) -> 
 )
 def test_bad_tx_type(chain: str, tx_type: str | int, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        resolve_tx_size(resolve_chain(chain), tx_type)
+        resolve_tx_size(BY_NAME[chain], tx_type)
 
 
 # --- Bitcoin --------------------------------------------------------------------------------
 
 
 def test_bitcoin_tiers_hand_computed() -> None:
-    est = bitcoin_fee_estimate(
-        {"fastestFee": 20, "halfHourFee": 10, "hourFee": 5, "minimumFee": 1}, native_usd=50_000
-    )
+    est = bitcoin_fee_estimate(rates("20", "10", "5"), native_usd=50_000)
     assert est.vbytes == 141
     # 141 vB × 10 sat/vB = 1,410 sat = 0.0000141 BTC = $0.705 at $50,000
     assert est.standard.fee_rate == 10
@@ -152,35 +153,18 @@ def test_bitcoin_tiers_hand_computed() -> None:
 
 
 def test_bitcoin_precise_rates_round_up_to_whole_sats_and_no_price() -> None:
-    est = bitcoin_fee_estimate({"fastestFee": 1.2, "halfHourFee": 0.575, "hourFee": 0.5}, tx_type=200)
+    est = bitcoin_fee_estimate(rates("1.2", "0.575", "0.5"), tx_type=200)
     assert est.standard.fee_smallest_unit == 115  # 0.575 × 200 = 115 exactly
     assert est.fast.fee_smallest_unit == 240
-    assert (
-        bitcoin_fee_estimate({"fastestFee": 1, "halfHourFee": 0.575, "hourFee": 1}).standard.fee_smallest_unit
-        == 82
-    )
+    assert bitcoin_fee_estimate(rates("1", "0.575", "1")).standard.fee_smallest_unit == 82
     assert est.standard.fee_usd is None
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"fastestFee": 2, "hourFee": 1},
-        {"fastestFee": 2, "halfHourFee": "fast", "hourFee": 1},
-        {"fastestFee": 2, "halfHourFee": -1, "hourFee": 1},
-        {"fastestFee": 2, "halfHourFee": None, "hourFee": 1},
-    ],
-)
-def test_bitcoin_malformed(body: dict[str, object]) -> None:
-    with pytest.raises(UpstreamDataError, match="halfHourFee"):
-        bitcoin_fee_estimate(body)
 
 
 # --- EVM ------------------------------------------------------------------------------------
 
 
 def test_gas_price_fallback_21000_at_20_gwei() -> None:
-    est = evm_estimate_from_gas_price("eth", hex(20 * 10**9), native_usd=2_000)
+    est = evm_estimate_from_gas_price(resolve_chain("eth"), 20 * GWEI, native_usd=2_000)
     # 21,000 gas × 20 gwei = 420,000 gwei = 0.00042 ETH = $0.84
     for tier in (est.slow, est.standard, est.fast):
         assert tier.fee_rate == 20
@@ -195,8 +179,8 @@ def test_gas_price_fallback_21000_at_20_gwei() -> None:
     assert (est.fast.est_seconds, est.standard.est_seconds, est.slow.est_seconds) == (12, 36, 72)
 
 
-def test_parse_fee_history_example_body() -> None:
-    history = parse_fee_history(FEE_HISTORY_EXAMPLE)
+def test_fee_history_example_body() -> None:
+    history = FEE_HISTORY_EXAMPLE
     assert history.next_base_fee_wei == 0x57EFFF9E7 == 23_605_541_351
     # column 0 sorted: 81,631,256  84,155,934  84,155,934  90,000,000 → median 84,155,934
     # column 1 sorted: 1.0e9  3.0e9  3,090,443,760  3.71e9 → (3,000,000,000 + 3,090,443,760) / 2
@@ -204,8 +188,8 @@ def test_parse_fee_history_example_body() -> None:
 
 
 def test_fee_history_needs_three_percentiles() -> None:
-    with pytest.raises(UpstreamDataError, match=r"expected 3 reward percentiles \[10, 50, 90\], got 2"):
-        evm_estimate_from_fee_history("ethereum", FEE_HISTORY_EXAMPLE)
+    with pytest.raises(ValueError, match=r"expected 3 reward percentiles \[10, 50, 90\], got 2"):
+        evm_estimate_from_fee_history(ETH, FEE_HISTORY_EXAMPLE)
 
 
 def test_fee_history_params() -> None:
@@ -213,7 +197,7 @@ def test_fee_history_params() -> None:
 
 
 def test_fee_history_tiers_hand_computed() -> None:
-    est = evm_estimate_from_fee_history("ethereum", FEE_HISTORY_3, native_usd=2_000)
+    est = evm_estimate_from_fee_history(ETH, FEE_HISTORY_3, native_usd=2_000)
     assert est.base_fee == 25  # the last baseFeePerGas entry, i.e. the next block
     # tips: median(1, 0.1) = 0.55, median(2, 1) = 1.5, median(3, 5) = 4 gwei
     assert [t.priority_fee for t in (est.slow, est.standard, est.fast)] == [0.55, 1.5, 4]
@@ -227,41 +211,17 @@ def test_fee_history_tiers_hand_computed() -> None:
 
 
 def test_rollup_note_and_other_native_units() -> None:
-    est = evm_estimate_from_fee_history("base", FEE_HISTORY_3, tx_type="swap")
+    est = evm_estimate_from_fee_history(BY_NAME["base"], FEE_HISTORY_3, tx_type="swap")
     assert est.native_symbol == "ETH"
     assert any("L1 fee" in n for n in est.notes)
-    bsc = evm_estimate_from_gas_price("bnb", hex(10**9), tx_type="erc20_transfer")
+    bsc = evm_estimate_from_gas_price(resolve_chain("bnb"), GWEI, tx_type="erc20_transfer")
     assert bsc.native_symbol == "BNB"
     assert bsc.standard.fee_native == 0.000065  # 65,000 gas × 1 gwei
     assert bsc.standard.est_seconds == 9
 
 
-@pytest.mark.parametrize(
-    ("mutation", "message"),
-    [
-        ({"baseFeePerGas": []}, "baseFeePerGas must be a non-empty list"),
-        ({"baseFeePerGas": ["0x1", "12"]}, r"baseFeePerGas\[1\]: expected a hex quantity"),
-        ({"baseFeePerGas": ["0x1", "0xZZ"]}, r"baseFeePerGas\[1\]"),
-        ({"baseFeePerGas": ["0x1", 5]}, r"baseFeePerGas\[1\]"),
-        ({"reward": []}, "reward must be a non-empty list"),
-        ({"reward": None}, "reward must be a non-empty list"),
-        ({"reward": [[], []]}, r"reward\[0\] must be a non-empty list"),
-        ({"reward": [["0x1", "0x2", "0x3"], ["0x1", "0x2"]]}, "different numbers of percentiles"),
-        ({"reward": [["0x1", "0x2", "-0x3"]]}, r"reward\[0\]\[2\]"),
-    ],
-)
-def test_fee_history_malformed(mutation: dict[str, object], message: str) -> None:
-    with pytest.raises(UpstreamDataError, match=message):
-        evm_estimate_from_fee_history("ethereum", {**FEE_HISTORY_3, **mutation})
-
-
-def test_fee_history_missing_base_fee() -> None:
-    with pytest.raises(UpstreamDataError, match="missing 'baseFeePerGas'"):
-        parse_fee_history({"reward": [["0x1"]]})
-
-
 def test_etherscan_sub_gwei_strings() -> None:
-    est = evm_estimate_from_gas_oracle("ethereum", ETHERSCAN_V2_EXAMPLE)
+    est = evm_estimate_from_gas_oracle(ETH, ETHERSCAN_V2_EXAMPLE)
     assert est.source == "etherscan"
     assert est.base_fee == 0.49683993
     assert est.standard.fee_rate == 0.49684017
@@ -277,8 +237,8 @@ def test_etherscan_sub_gwei_strings() -> None:
 
 
 def test_etherscan_classic_example_and_missing_base_fee() -> None:
-    body = {"SafeGasPrice": "20", "ProposeGasPrice": "22", "FastGasPrice": "24"}
-    est = evm_estimate_from_gas_oracle("polygon", body, native_usd=0.5)
+    prices = OracleGasPrices(safe_gwei=Decimal(20), propose_gwei=Decimal(22), fast_gwei=Decimal(24))
+    est = evm_estimate_from_gas_oracle(BY_NAME["polygon"], prices, native_usd=0.5)
     assert [t.fee_rate for t in (est.slow, est.standard, est.fast)] == [20, 22, 24]
     assert est.standard.fee_native == 0.000462  # 21,000 × 22 gwei, in POL
     assert est.standard.fee_usd == 0.000231
@@ -286,31 +246,16 @@ def test_etherscan_classic_example_and_missing_base_fee() -> None:
     assert est.standard.priority_fee is None
 
 
-@pytest.mark.parametrize("bad", ["abc", "-1", "NaN", "Infinity", "", True, None])
-def test_etherscan_malformed(bad: object) -> None:
-    with pytest.raises(UpstreamDataError, match="FastGasPrice"):
-        evm_estimate_from_gas_oracle("ethereum", {**ETHERSCAN_V2_EXAMPLE, "FastGasPrice": bad})
-
-
-@pytest.mark.parametrize("bad", ["0x", "1000", "0xg1", ""])
-def test_gas_price_malformed(bad: str) -> None:
-    with pytest.raises(UpstreamDataError, match="eth_gasPrice: expected a hex quantity"):
-        evm_estimate_from_gas_price("ethereum", bad)
-
-
 def test_evm_functions_reject_non_evm_chain_and_bad_price() -> None:
     with pytest.raises(ValueError, match="solana is not an EVM chain"):
-        evm_estimate_from_gas_price("sol", "0x1")
+        evm_estimate_from_gas_price(BY_NAME["solana"], 1)
     with pytest.raises(ValueError, match="native_usd must be a finite number"):
-        evm_estimate_from_gas_price("eth", "0x1", native_usd=math.nan)
+        evm_estimate_from_gas_price(ETH, 1, native_usd=math.nan)
 
 
 # --- Solana ---------------------------------------------------------------------------------
 
-SOLANA_FEES = [
-    {"slot": 100 + i, "prioritizationFee": fee}
-    for i, fee in enumerate([5_000, 0, 300, 0, 10_000, 100, 1_000, 0, 200, 500])
-]
+SOLANA_FEES = (5_000, 0, 300, 0, 10_000, 100, 1_000, 0, 200, 500)
 
 
 def test_solana_percentiles_hand_computed() -> None:
@@ -335,13 +280,30 @@ def test_solana_swap_and_signatures() -> None:
     assert est.base_fee_lamports == 10_000
 
 
+def test_solana_needs_samples() -> None:
+    with pytest.raises(ValueError, match="no recent Solana fee samples"):
+        solana_fee_estimate([])
+
+
+# --- any chain ------------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize(
-    "fees",
-    [[], [{"slot": 1, "prioritizationFee": -1}], [{"slot": 1, "prioritizationFee": "5"}], [{"slot": 1}]],
+    ("chain", "inputs", "source"),
+    [
+        ("bitcoin", rates("12", "8", "5"), "mempool.space"),
+        ("ethereum", FEE_HISTORY_3, "eth_feeHistory"),
+        ("polygon", ETHERSCAN_V2_EXAMPLE, "etherscan"),
+        ("cronos", GasPrice(GWEI), "eth_gasPrice"),
+        ("solana", PriorityFees(SOLANA_FEES), "getRecentPrioritizationFees"),
+    ],
 )
-def test_solana_malformed(fees: list[dict[str, object]]) -> None:
-    with pytest.raises(UpstreamDataError, match="getRecentPrioritizationFees"):
-        solana_fee_estimate(fees)
+def test_estimate_fee_takes_whichever_data_a_source_gave(
+    chain: str, inputs: MempoolRates | FeeHistory | OracleGasPrices | GasPrice | PriorityFees, source: str
+) -> None:
+    est = estimate_fee(BY_NAME[chain], inputs, tx_type="transfer", native_usd=10.0)
+    assert (est.chain, est.source) == (chain, source)
+    assert est.standard.fee_usd is not None
 
 
 # --- snapshot -------------------------------------------------------------------------------
@@ -350,18 +312,18 @@ def test_solana_malformed(fees: list[dict[str, object]]) -> None:
 def test_bundled_snapshot_loads_and_converts() -> None:
     snapshot = load_fee_snapshot()
     assert set(snapshot.chains) == {"bitcoin", "ethereum"}
-    eth = estimate_from_snapshot("eth")
+    eth = estimate_from_snapshot(resolve_chain("eth"))
     assert eth is not None
     assert eth.source == "snapshot"
     assert eth.as_of == snapshot.chains["ethereum"].as_of.isoformat()
     assert eth.slow == eth.standard == eth.fast
     assert eth.standard.fee_usd is not None
-    btc = estimate_from_snapshot("bitcoin")
+    btc = estimate_from_snapshot(BY_NAME["bitcoin"])
     assert btc is not None
     assert btc.standard.fee_usd is not None
     assert btc.standard.fee_rate is None
     assert any("whatever their size" in n for n in btc.notes)
-    assert estimate_from_snapshot("solana") is None
+    assert estimate_from_snapshot(BY_NAME["solana"]) is None
 
 
 def test_solana_minimum_is_the_base_fee_per_signature_and_nothing_more() -> None:
@@ -395,14 +357,14 @@ def test_snapshot_conversion_hand_computed() -> None:
             )
         },
     )
-    est = estimate_from_snapshot("1", snapshot=snapshot)
+    est = estimate_from_snapshot(resolve_chain("1"), snapshot=snapshot)
     assert est is not None
     assert est.as_of == "2026-01-02"
     assert est.standard.fee_native == 0.00042
     assert est.standard.fee_usd == 0.84
     assert any("daily average" in n for n in est.notes)
-    erc20 = estimate_from_snapshot("ethereum", tx_type="erc20_transfer", snapshot=snapshot)
+    erc20 = estimate_from_snapshot(ETH, tx_type="erc20_transfer", snapshot=snapshot)
     assert erc20 is not None
     assert erc20.fast.fee_native == 0.0013
     with pytest.raises(ValueError, match="does not exist on bitcoin"):
-        estimate_from_snapshot("btc", tx_type="swap", snapshot=snapshot)
+        estimate_from_snapshot(resolve_chain("btc"), tx_type="swap", snapshot=snapshot)

@@ -1,7 +1,7 @@
 """A fake of the network-fee APIs: mempool.space, EVM JSON-RPC nodes, Etherscan, Solana RPC.
 
 Shapes are the recorded ones of reference/upstream-apis.md §6. Hosts are the defaults of
-Settings, told apart by host; providers are named as the pipeline names them (`mempool`,
+Settings and of the chain registry (each EVM chain's public RPC), told apart by host; providers are named as the pipeline names them (`mempool`,
 `etherscan`, `evm_rpc_<chain>`, `solana_rpc`). Any other host (CoinGecko, DefiLlama, Binance,
 for the native coin's USD price) is passed to an embedded `FakeUpstream`, so one transport
 serves a whole `estimate_network_fee` call. Faults queue per provider, as in `FakeUpstream`.
@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
+from agent_tools.domain.chains import CHAINS
 from tests.fakes.upstream import DEFAULT_COINS, FakeUpstream, Fault, coin
 
 HOSTS = {
     "mempool.space": "mempool",
     "api.etherscan.io": "etherscan",
-    "ethereum-rpc.publicnode.com": "evm_rpc_ethereum",
-    "bsc-dataseed.bnbchain.org": "evm_rpc_bsc",
-    "polygon-rpc.com": "evm_rpc_polygon",
-    "arb1.arbitrum.io": "evm_rpc_arbitrum",
-    "mainnet.optimism.io": "evm_rpc_optimism",
-    "mainnet.base.org": "evm_rpc_base",
+    **{
+        urlsplit(c.default_rpc).hostname: f"evm_rpc_{c.name}"
+        for c in CHAINS
+        if c.family == "evm" and c.default_rpc
+    },
     "api.mainnet-beta.solana.com": "solana_rpc",
 }
 GWEI = 10**9
@@ -70,7 +71,11 @@ CHAIN_COINS = [
     *DEFAULT_COINS,
     coin("binancecoin", "bnb", "BNB", 650.0, 9.0e10),
     coin("polygon-ecosystem-token", "pol", "POL", 0.25, 2.5e9),
+    coin("avalanche-2", "avax", "Avalanche", 35.0, 1.4e10),
+    coin("fantom", "ftm", "Fantom", 0.7, 2.0e9),
+    coin("crypto-com-chain", "cro", "Cronos", 0.1, 2.7e9),
 ]
+"""A price for every fee chain's native coin."""
 
 
 class FakeChain:
