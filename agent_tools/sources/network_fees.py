@@ -2,18 +2,17 @@
 
 An adapter fetches through its upstream client and decodes the body into the type the fee
 maths takes (domain/network_fees.py): hex quantities and decimal strings become ints and
-Decimals, checked finite, non-negative and in range, and an `eth_feeHistory` answer must hold
-one tip per percentile `fee_history_params()` asked for. A value that does not decode fails
-the source for this call as `UpstreamDrifted`, in our words (which field, never the value or
-the provider's text), counted like the pipeline's own drift.
+Decimals. Their shape and range are checked by the body models, so a malformed value is drift
+in the pipeline and never cached; what only this request can tell (an `eth_feeHistory` answer
+must hold one tip per percentile `fee_history_params()` asked for) is checked here, and fails
+the source for this call as `UpstreamDrifted` too, in our words, counted like the pipeline's own.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 from typing import TypeVar
 
@@ -45,12 +44,6 @@ log = logging.getLogger("agent_tools.sources")
 FeeRead = Callable[[], Awaitable[Ok[FeeInputs] | NoData]]
 FeeSource = tuple[str, FeeRead]
 
-_HEX_QUANTITY = re.compile(r"0[xX][0-9a-fA-F]{1,64}")
-"""A JSON-RPC quantity that fits the EVM's 256 bits."""
-MAX_RATE = Decimal(10**12)
-"""Far above any real fee rate (a trillion gwei or sat/vB); past it a value is not a price."""
-MAX_U64 = 2**64 - 1
-"""Solana fees are unsigned 64-bit integers."""
 _DRIFT_HINT = "the provider may have changed its API; try again later or report it"
 
 
@@ -78,71 +71,43 @@ def _decoded(services: Services, spec: ProviderSpec, fetched: Fetched[B], decode
 # --- decoding ------------------------------------------------------------------------------------
 
 
-def _hex(value: str, where: str) -> int:
-    if not _HEX_QUANTITY.fullmatch(value):
-        raise _Undecodable(where)
-    return int(value, 16)
-
-
-def _amount(value: Decimal, where: str) -> Decimal:
-    if not value.is_finite() or not 0 <= value <= MAX_RATE:
-        raise _Undecodable(where)
-    return value
-
-
-def _rate(value: float, where: str) -> Decimal:
-    """A JSON number (sat/vB) as the Decimal it reads as."""
-    return _amount(Decimal(str(value)), where)
-
-
-def _gwei(value: str, where: str) -> Decimal:
-    """A decimal string in gwei ("0.496839934")."""
-    try:
-        number = Decimal(value.strip())
-    except InvalidOperation:
-        raise _Undecodable(where) from None
-    return _amount(number, where)
-
-
 def mempool_rates(body: RecommendedFees) -> MempoolRates:
+    """sat/vB as the Decimals they read as (the body model checked them finite and in range)."""
     return MempoolRates(
-        next_block=_rate(body.fastestFee, "fastestFee"),
-        half_hour=_rate(body.halfHourFee, "halfHourFee"),
-        hour=_rate(body.hourFee, "hourFee"),
+        next_block=Decimal(str(body.fastestFee)),
+        half_hour=Decimal(str(body.halfHourFee)),
+        hour=Decimal(str(body.hourFee)),
     )
 
 
 def fee_history(body: FeeHistoryResult) -> FeeHistory:
-    """Hex quantities in wei, one tip per requested percentile in every block."""
-    base = tuple(_hex(v, f"baseFeePerGas[{i}]") for i, v in enumerate(body.baseFeePerGas))
+    """Wei from the (checked) hex quantities, with one tip per requested percentile in every block."""
     if not body.reward:
         raise _Undecodable("reward")
-    rows: list[tuple[int, ...]] = []
     for i, row in enumerate(body.reward):
         if len(row) != len(TIER_PERCENTILES):
             raise _Undecodable(f"reward[{i}]: {len(row)} percentiles, {len(TIER_PERCENTILES)} asked for")
-        rows.append(tuple(_hex(v, f"reward[{i}][{j}]") for j, v in enumerate(row)))
-    return FeeHistory(base_fees_wei=base, rewards_wei=tuple(rows))
+    return FeeHistory(
+        base_fees_wei=tuple(int(v, 16) for v in body.baseFeePerGas),
+        rewards_wei=tuple(tuple(int(v, 16) for v in row) for row in body.reward),
+    )
 
 
 def oracle_prices(body: GasOracle) -> OracleGasPrices:
     base = body.suggestBaseFee
     return OracleGasPrices(
-        safe_gwei=_gwei(body.SafeGasPrice, "SafeGasPrice"),
-        propose_gwei=_gwei(body.ProposeGasPrice, "ProposeGasPrice"),
-        fast_gwei=_gwei(body.FastGasPrice, "FastGasPrice"),
-        base_fee_gwei=None if base is None else _gwei(base, "suggestBaseFee"),
+        safe_gwei=Decimal(body.SafeGasPrice),
+        propose_gwei=Decimal(body.ProposeGasPrice),
+        fast_gwei=Decimal(body.FastGasPrice),
+        base_fee_gwei=None if base is None else Decimal(base),
     )
 
 
 def gas_price(body: str) -> GasPrice:
-    return GasPrice(_hex(body, "result"))
+    return GasPrice(int(body, 16))
 
 
 def priority_fees(body: list[PrioritizationFee]) -> PriorityFees:
-    for i, entry in enumerate(body):
-        if entry.prioritizationFee > MAX_U64:
-            raise _Undecodable(f"[{i}].prioritizationFee")
     return PriorityFees(tuple(entry.prioritizationFee for entry in body))
 
 

@@ -7,10 +7,11 @@ are read to classify a failure and never repeated: our errors say what happened 
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Annotated, Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from pydantic import StringConstraints
 
 from agent_tools.errors import (
     AgentToolsError,
@@ -29,14 +30,18 @@ PER_SECOND_RETRY_S = 1.0
 _KEY_HINT = "check AGENT_TOOLS_ETHERSCAN_API_KEY (free keys at https://etherscan.io/myapikey)"
 
 
+Gwei = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{1,13}(\.\d{1,18})?$")]
+"""A decimal string in gwei ("0.496839934"), under a trillion: anything else is drift, refused before caching."""
+
+
 class GasOracle(Body):
     """Gwei as decimal strings (sub-1 values occur); `gasUsedRatio` is a comma-separated string."""
 
     LastBlock: str | None = None
-    SafeGasPrice: str
-    ProposeGasPrice: str
-    FastGasPrice: str
-    suggestBaseFee: str | None = None
+    SafeGasPrice: Gwei
+    ProposeGasPrice: Gwei
+    FastGasPrice: Gwei
+    suggestBaseFee: Gwei | None = None
     gasUsedRatio: str | None = None
 
 

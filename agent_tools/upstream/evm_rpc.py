@@ -14,10 +14,10 @@ request paths are logged.
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar, cast
+from typing import Annotated, Any, Generic, TypeVar, cast
 
 import httpx
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from agent_tools.errors import AgentToolsError, UpstreamBadResponse, UpstreamRateLimited, UpstreamUnavailable
 from agent_tools.settings import Settings
@@ -109,17 +109,21 @@ class JsonRpcEndpoint:
 # --- EVM ----------------------------------------------------------------------------------------
 
 
+HexQuantity = Annotated[str, StringConstraints(pattern=r"^0[xX][0-9a-fA-F]{1,64}$")]
+"""A JSON-RPC quantity that fits the EVM's 256 bits; anything else is drift, refused before caching."""
+
+
 class FeeHistoryResult(Body):
-    """`eth_feeHistory` result; the hex quantities are decoded (and checked) by its source adapter."""
+    """`eth_feeHistory` result; its source adapter turns the quantities into wei."""
 
     oldestBlock: str
-    baseFeePerGas: list[str] = Field(min_length=1)
+    baseFeePerGas: list[HexQuantity] = Field(min_length=1)
     gasUsedRatio: list[float]
-    reward: list[list[str]] | None = None
+    reward: list[list[HexQuantity]] | None = None
 
 
 _FEE_HISTORY = BodyAdapter(RpcEnvelope[FeeHistoryResult])
-_QUANTITY = BodyAdapter(RpcEnvelope[str])
+_QUANTITY = BodyAdapter(RpcEnvelope[HexQuantity])
 
 
 def spec(settings: Settings, chain: str, url: str) -> ProviderSpec:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import NonNegativeFloat
+from typing import Annotated
+
+from pydantic import Field
 
 from agent_tools.settings import Settings
 from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Upstream
@@ -13,14 +15,18 @@ FEES_TTL_S = 30.0
 FEES_GRACE_S = 900.0
 
 
+SatPerVbyte = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
+"""Far above any real rate past 1e12: anything else is drift, refused before caching."""
+
+
 class RecommendedFees(Body):
     """sat/vB per confirmation target; integers from /recommended, decimals from /precise."""
 
-    fastestFee: NonNegativeFloat
-    halfHourFee: NonNegativeFloat
-    hourFee: NonNegativeFloat
-    economyFee: NonNegativeFloat | None = None  # absent on older deployments
-    minimumFee: NonNegativeFloat | None = None
+    fastestFee: SatPerVbyte
+    halfHourFee: SatPerVbyte
+    hourFee: SatPerVbyte
+    economyFee: SatPerVbyte | None = None  # absent on older deployments
+    minimumFee: SatPerVbyte | None = None
 
 
 _FEES = BodyAdapter(RecommendedFees)

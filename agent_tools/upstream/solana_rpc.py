@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import NonNegativeInt
+from typing import Annotated
+
+from pydantic import Field, NonNegativeInt
 
 from agent_tools.settings import Settings
 from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Upstream
@@ -16,7 +18,7 @@ _HINT = "set AGENT_TOOLS_SOLANA_RPC_URL to a keyed RPC (the public endpoint allo
 
 class PrioritizationFee(Body):
     slot: NonNegativeInt
-    prioritizationFee: NonNegativeInt
+    prioritizationFee: Annotated[int, Field(ge=0, le=2**64 - 1)]  # micro-lamports per CU, a u64
 
 
 _FEES = BodyAdapter(RpcEnvelope[list[PrioritizationFee]])

@@ -112,16 +112,16 @@ async def test_an_empty_solana_answer_is_no_data() -> None:
 @pytest.mark.parametrize(
     ("changes", "where"),
     [
-        ({"baseFeePerGas": ["0x1", "12"]}, "baseFeePerGas[1]"),
-        ({"baseFeePerGas": ["0x1", "0xZZ"]}, "baseFeePerGas[1]"),
-        ({"baseFeePerGas": ["0x1", "-0x3"]}, "baseFeePerGas[1]"),
-        ({"baseFeePerGas": ["0x" + "f" * 65]}, "baseFeePerGas[0]"),  # past 256 bits
-        ({"baseFeePerGas": [INJECTED]}, "baseFeePerGas[0]"),
+        ({"baseFeePerGas": ["0x1", "12"]}, "at result.baseFeePerGas.1"),
+        ({"baseFeePerGas": ["0x1", "0xZZ"]}, "at result.baseFeePerGas.1"),
+        ({"baseFeePerGas": ["0x1", "-0x3"]}, "at result.baseFeePerGas.1"),
+        ({"baseFeePerGas": ["0x" + "f" * 65]}, "at result.baseFeePerGas.0"),  # past 256 bits
+        ({"baseFeePerGas": [INJECTED]}, "at result.baseFeePerGas.0"),
         ({"reward": []}, "reward"),
         ({"reward": None}, "reward"),
         ({"reward": [["0x1", "0x2", "0x3"], ["0x1", "0x2"]]}, "reward[1]: 2 percentiles, 3 asked for"),
         ({"reward": [["0x1", "0x2", "0x3", "0x4"]]}, "reward[0]: 4 percentiles, 3 asked for"),
-        ({"reward": [["0x1", "0x2", "0x"]]}, "reward[0][2]"),
+        ({"reward": [["0x1", "0x2", "0x"]]}, "at result.reward.0.2"),
     ],
 )
 async def test_fee_history_values_that_do_not_decode_are_drift(changes: dict[str, Any], where: str) -> None:
@@ -136,6 +136,19 @@ async def test_fee_history_values_that_do_not_decode_are_drift(changes: dict[str
     assert INJECTED not in caught.value.to_json()
 
 
+async def test_a_drifted_fee_body_is_never_cached() -> None:
+    """The body fails the shape check in the pipeline, so the provider's recovery is seen at once."""
+    fake = FakeChain()
+    fake.fee_history_override = history_body(baseFeePerGas=["0x1", "12"])
+    async with services_for(fake) as s:
+        with deadline_scope(s.clock, 10), pytest.raises(UpstreamDrifted):
+            await read_fee_history(s, BY_NAME["linea"])
+        fake.fee_history_override = None
+        with deadline_scope(s.clock, 10):
+            got = await read_fee_history(s, BY_NAME["linea"])
+    assert got.stale is False
+
+
 @pytest.mark.parametrize("bad", ["0x", "1000", "0xg1", "", INJECTED])
 async def test_gas_price_that_is_not_a_hex_quantity_is_drift(bad: str) -> None:
     fake = FakeChain()
@@ -143,7 +156,7 @@ async def test_gas_price_that_is_not_a_hex_quantity_is_drift(bad: str) -> None:
     async with services_for(fake) as s:
         with deadline_scope(s.clock, 10), pytest.raises(UpstreamDrifted) as caught:
             await read_gas_price(s, BY_NAME["ethereum"])
-    assert caught.value.message == "ethereum RPC changed its response format (result)"
+    assert caught.value.message == "ethereum RPC changed its response format (at result)"
 
 
 @pytest.mark.parametrize("bad", ["abc", "-1", "NaN", "Infinity", "", "1e999999999", INJECTED])
@@ -153,7 +166,7 @@ async def test_oracle_price_that_is_not_a_gwei_amount_is_drift(bad: str) -> None
     async with services_for(fake, etherscan_api_key=SecretStr(KEY)) as s:
         with deadline_scope(s.clock, 10), pytest.raises(UpstreamDrifted) as caught:
             await read_gas_oracle(s, 1)
-    assert caught.value.message == "Etherscan changed its response format (FastGasPrice)"
+    assert caught.value.message == "Etherscan changed its response format (at result.FastGasPrice)"
     assert caught.value.provider == "etherscan"
 
 
@@ -176,7 +189,7 @@ async def test_solana_fee_past_u64_is_drift() -> None:
     async with services_for(fake) as s:
         with deadline_scope(s.clock, 10), pytest.raises(UpstreamDrifted) as caught:
             await read_priority_fees(s)
-    assert caught.value.message == "Solana RPC changed its response format ([1].prioritizationFee)"
+    assert caught.value.message == "Solana RPC changed its response format (at result.1.prioritizationFee)"
 
 
 async def test_drift_is_a_failed_source_and_the_next_one_answers() -> None:

@@ -634,7 +634,8 @@ async def test_a_drifted_fee_history_falls_back_to_the_gas_price(
         out = await call(client, "estimate_network_fee", chain="ethereum")
     assert out["source"] == "eth_gasPrice" and tier(out)["fee_rate"] == 30.0
     assert out["warnings"] == [
-        "eth_feeHistory unavailable: ethereum RPC changed its response format (baseFeePerGas[0])"
+        "eth_feeHistory unavailable: ethereum RPC changed its response format "
+        "(at result.baseFeePerGas.0, result.baseFeePerGas.1)"
     ]
 
 
