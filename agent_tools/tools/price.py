@@ -201,7 +201,7 @@ async def fetch_prices(services: Services, symbols: Sequence[str], vs_currency: 
             unavailable.append(query.text)
 
     if run.failures():
-        warnings.insert(0, "sources unavailable: " + "; ".join(run.failure_notes()))
+        warnings[:0] = run.failure_notes()
     if not quotes:
         if unavailable:
             raise run.error("no price source")
