@@ -195,13 +195,12 @@ async def fetch_prices(services: Services, symbols: Sequence[str], vs_currency: 
         if quote is not None:
             quotes.append(quote)
             _cross_check_warning(quote, warnings)
-        elif _answered_for(query, live, resolved is not None):
+        elif _answered_for(query, candidates.get(query, []), live, vs, listed=resolved is not None):
             not_found.append(query.text)
         else:
             unavailable.append(query.text)
 
-    if run.failures():
-        warnings[:0] = run.failure_notes()
+    warnings[:0] = run.failure_notes()
     if not quotes:
         if unavailable:
             raise run.error("no price source")
@@ -216,11 +215,17 @@ async def fetch_prices(services: Services, symbols: Sequence[str], vs_currency: 
     return PriceResult(quotes=quotes, warnings=warnings, not_found=not_found, unavailable=unavailable)
 
 
-def _answered_for(query: NameQuery | ContractQuery, live: _Live, listed: bool) -> bool:
-    """Whether every source that could price `query` answered (so "not found" is their word, not ours)."""
+def _answered_for(
+    query: NameQuery | ContractQuery, coins: list[Coin], live: _Live, vs: str, *, listed: bool
+) -> bool:
+    """Whether the sources that could know `query` all answered, so "not found" is their word, not
+    a guess: the coin list for a name it lacks, every price source for one it lists or a contract."""
+    llama_answered = vs != "usd" or live.llama is not None  # DefiLlama is asked for USD only
     if isinstance(query, ContractQuery):
-        return query.chain.name in live.cg_tokens and live.llama is not None
-    return listed and live.cg is not None and live.llama is not None
+        return query.chain.name in live.cg_tokens and llama_answered
+    if not coins:
+        return listed
+    return live.cg is not None and llama_answered
 
 
 def _parse_all(symbols: Sequence[str]) -> list[NameQuery | ContractQuery]:

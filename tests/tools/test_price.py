@@ -285,3 +285,10 @@ async def test_rate_limited_without_a_key_hints_at_one(services: Services, fake:
         error = await call_error(client, "get_price", symbols=[UNLISTED_TOKEN])
     assert error["code"] == "UPSTREAM_RATE_LIMITED" and error["retry_after_s"] == 120
     assert "AGENT_TOOLS_COINGECKO_API_KEY" in error["hint"]
+
+
+async def test_an_unknown_name_in_another_currency_is_not_found(services: Services) -> None:
+    """CoinGecko's coin list answered and lacks it; DefiLlama (USD only) not being asked changes nothing."""
+    async with connect(services) as client:
+        out = await call(client, "get_price", symbols=["BTC", "NOSUCHCOIN"], vs_currency="eur")
+        assert out["not_found"] == ["NOSUCHCOIN"] and out["unavailable"] == []
