@@ -103,7 +103,7 @@ class Listing:
     market_cap_rank: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built per cached row on get_price's warm path, where frozen's init costs
 class PriceRow:
     """One source's current price of one asset, in the quote currency; unknown values are None."""
 
@@ -115,6 +115,10 @@ class PriceRow:
     as_of: float  # unix seconds: the source's own timestamp where it gives one, else when fetched
     stale: bool  # from an expired cache entry
     symbol: str | None = None  # the ticker the source gives (DefiLlama), cleaned
+
+
+PriceRows = dict[str, PriceRow | None]
+"""One source's rows by item (a coin id, an address, a DefiLlama key); None: it has no price for it."""
 
 
 def money(value: float | None) -> str:

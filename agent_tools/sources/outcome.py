@@ -75,28 +75,28 @@ class Failed:
 Outcome = Ok[T] | NoData | Failed
 
 
-async def attempt(name: str, read: Awaitable[Ok[T] | NoData]) -> Outcome[T]:
-    """Run one adapter call; whatever goes wrong becomes a `Failed`, never an exception."""
-    try:
-        return await read
-    except NotFound as exc:
-        return NoData(exc.message)
-    except AgentToolsError as exc:
-        return Failed(exc)
-    except ValidationError:  # the adapter's domain type refused the provider's values
-        return Failed(UpstreamBadResponse(name, f"{name} returned values outside their valid range"))
-
-
 class SourceRun:
     """The sources one tool call asked and the outcome of each (the first failure of a source is kept)."""
 
     def __init__(self) -> None:
         self.outcomes: dict[str, Outcome[Any]] = {}
+        self._failed: dict[str, Failed] = {}  # kept as they happen: the warm path asks it on every call
 
     async def ask(self, name: str, read: Awaitable[Ok[T] | NoData]) -> Outcome[T]:
-        outcome = await attempt(name, read)
-        if not isinstance(self.outcomes.get(name), Failed):
+        """Run one adapter call; whatever goes wrong becomes a `Failed`, never an exception."""
+        outcome: Outcome[T]
+        try:
+            outcome = await read
+        except NotFound as exc:
+            outcome = NoData(exc.message)
+        except AgentToolsError as exc:
+            outcome = Failed(exc)
+        except ValidationError:  # the adapter's domain type refused the provider's values
+            outcome = Failed(UpstreamBadResponse(name, f"{name} returned values outside their valid range"))
+        if name not in self._failed:
             self.outcomes[name] = outcome
+            if isinstance(outcome, Failed):
+                self._failed[name] = outcome
         return outcome
 
     async def first(
@@ -110,15 +110,15 @@ class SourceRun:
         return None
 
     def failures(self) -> dict[str, Failed]:
-        return {name: o for name, o in self.outcomes.items() if isinstance(o, Failed)}
+        return dict(self._failed)
 
     def failure_notes(self) -> list[str]:
         """One warning per failed source, in our own words (provider text never gets here)."""
-        return [f"{name} unavailable: {failed.error.message}" for name, failed in self.failures().items()]
+        return [f"{name} unavailable: {failed.error.message}" for name, failed in self._failed.items()]
 
     def misconfigured(self) -> NotConfigured | None:
         """A source refused our configuration (a wrong key or plan): worth an error, not a fallback."""
-        for failed in self.failures().values():
+        for failed in self._failed.values():
             if isinstance(failed.error, NotConfigured):
                 return failed.error
         return None

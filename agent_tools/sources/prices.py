@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from agent_tools.domain.assets import PriceRow
+from agent_tools.domain.assets import PriceRow, PriceRows
 from agent_tools.domain.chains import Chain
 from agent_tools.services import Services
 from agent_tools.sources.outcome import Ok
@@ -18,8 +18,6 @@ from agent_tools.sources.text import symbol
 from agent_tools.upstream import Fetched
 from agent_tools.upstream.coingecko import PriceRow as CoinGeckoRow
 from agent_tools.upstream.defillama import LlamaCoin
-
-Rows = dict[str, PriceRow | None]
 
 
 def _from_coingecko(fetched: Fetched[CoinGeckoRow], vs: str) -> PriceRow | None:
@@ -38,8 +36,10 @@ def _from_coingecko(fetched: Fetched[CoinGeckoRow], vs: str) -> PriceRow | None:
     )
 
 
-def _from_llama(fetched: Fetched[LlamaCoin]) -> PriceRow:
+def _from_llama(key: str, fetched: Fetched[LlamaCoin]) -> PriceRow:
+    """The ticker is kept for tokens (`chain:address` keys), the only rows that need it."""
     coin = fetched.value
+    ticker = None if key.startswith("coingecko:") or not coin.symbol else symbol(coin.symbol.upper())
     return PriceRow(
         source="defillama",
         price=coin.price,
@@ -48,11 +48,11 @@ def _from_llama(fetched: Fetched[LlamaCoin]) -> PriceRow:
         change_24h_pct=None,
         as_of=coin.timestamp or fetched.fetched_at,
         stale=fetched.stale,
-        symbol=symbol(coin.symbol.upper()) if coin.symbol else None,
+        symbol=ticker,
     )
 
 
-def _ok(rows: Rows, fetched_at: float) -> Ok[Rows]:
+def _ok(rows: PriceRows, fetched_at: float) -> Ok[PriceRows]:
     known = [r for r in rows.values() if r is not None]
     return Ok(rows, min((r.as_of for r in known), default=fetched_at), any(r.stale for r in known))
 
@@ -61,7 +61,7 @@ def llama_key(chain: Chain, address: str) -> str:
     return f"{chain.defillama_chain}:{address}"
 
 
-async def coingecko_prices(services: Services, ids: Iterable[str], vs: str) -> Ok[Rows]:
+async def coingecko_prices(services: Services, ids: Iterable[str], vs: str) -> Ok[PriceRows]:
     got = await services.coingecko.prices(ids, vs)
     return _ok(
         {i: None if f is None else _from_coingecko(f, vs) for i, f in got.items()}, services.clock.wall()
@@ -70,7 +70,7 @@ async def coingecko_prices(services: Services, ids: Iterable[str], vs: str) -> O
 
 async def coingecko_token_prices(
     services: Services, chain: Chain, addresses: Iterable[str], vs: str
-) -> Ok[Rows]:
+) -> Ok[PriceRows]:
     """Keyed by lower-case address."""
     assert chain.coingecko_platform is not None, "only chains with token prices"
     got = await services.coingecko.token_prices(chain.coingecko_platform, addresses, vs)
@@ -79,10 +79,10 @@ async def coingecko_token_prices(
     )
 
 
-async def defillama_prices(services: Services, keys: Iterable[str]) -> Ok[Rows]:
+async def defillama_prices(services: Services, keys: Iterable[str]) -> Ok[PriceRows]:
     """USD only; keys are `coingecko:<id>` or `<defillama chain>:<address>`."""
     got = await services.defillama.prices(keys)
-    return _ok({k: None if f is None else _from_llama(f) for k, f in got.items()}, services.clock.wall())
+    return _ok({k: None if f is None else _from_llama(k, f) for k, f in got.items()}, services.clock.wall())
 
 
 async def binance_prices(services: Services) -> Ok[Mapping[str, float]]:
@@ -93,15 +93,15 @@ async def binance_prices(services: Services) -> Ok[Mapping[str, float]]:
 
 def cached_prices(
     services: Services, ids: list[str], llama_keys: list[str], vs: str
-) -> tuple[Rows, Rows] | None:
+) -> tuple[PriceRows, PriceRows] | None:
     """CoinGecko and DefiLlama rows from a warm cache when every item is fresh (no request, no await)."""
     cg = services.coingecko.cached_prices(ids, vs)
     if cg is None:
         return None
-    llama: Rows = {}
+    llama: PriceRows = {}
     if vs == "usd":
         found = services.defillama.cached_prices(llama_keys)
         if found is None:
             return None
-        llama = {k: _from_llama(f) for k, f in found.items()}
+        llama = {k: _from_llama(k, f) for k, f in found.items()}
     return {i: _from_coingecko(f, vs) for i, f in cg.items()}, llama

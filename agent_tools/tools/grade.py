@@ -18,11 +18,7 @@ from agent_tools.domain.assets import Coin, NameQuery, money, parse_asset_query
 from agent_tools.errors import InvalidArgument, NotFound
 from agent_tools.services import Services
 from agent_tools.snapshot import price_snapshot
-from agent_tools.sources.coins import coin_index, snapshot_coin
-from agent_tools.sources.grades import tokenmetrics_grades
-from agent_tools.sources.history import coingecko_daily, coingecko_window, snapshot_daily
 from agent_tools.sources.outcome import Failed, NoData, Ok, SourceRun
-from agent_tools.sources.prices import coingecko_prices
 from agent_tools.tools._registry import ToolSpec
 
 STEPS = 3
@@ -96,6 +92,8 @@ def _parse(symbol: str) -> NameQuery:
 
 
 def _from_snapshot(query: NameQuery) -> _Asset | None:
+    from agent_tools.sources.coins import snapshot_coin  # sources load on the first call, not at start-up
+
     coin = snapshot_coin(query)
     return None if coin is None else _Asset(coin.id, coin.symbol, coin.name)
 
@@ -110,6 +108,8 @@ async def _resolve(services: Services, query: NameQuery, warnings: list[str]) ->
             )
         return found
     run = SourceRun()
+    from agent_tools.sources.coins import coin_index
+
     index = await run.ask("coingecko", coin_index(services))
     if not isinstance(index, Ok):
         found = _from_snapshot(query)
@@ -132,6 +132,8 @@ async def _largest(
     services: Services, run: SourceRun, query: NameQuery, coins: list[Coin], warnings: list[str]
 ) -> _Asset:
     """The candidate with the largest market cap (an exact id first when caps are unknown)."""
+    from agent_tools.sources.prices import coingecko_prices
+
     got = await run.ask("coingecko", coingecko_prices(services, [c.id for c in coins], "usd"))
     if run.misconfigured():
         raise run.error("no price source")
@@ -188,6 +190,8 @@ async def _history(
     services: Services, run: SourceRun, asset: _Asset, warnings: list[str]
 ) -> tuple[grades.DailySeries, bool]:
     """CoinGecko's daily history, else the bundled snapshot's (stale); the flag says stale."""
+    from agent_tools.sources.history import coingecko_daily, coingecko_window, snapshot_daily
+
     if services.settings.offline:
         reason = "offline mode (AGENT_TOOLS_OFFLINE=1)"
     else:
@@ -270,6 +274,8 @@ async def grade_asset(services: Services, symbol: str, ctx: Context) -> GradeRes
     await ctx.report_progress(1, STEPS, f"resolved {query.text} to {asset.id}")
     run = SourceRun()
     if services.settings.tokenmetrics_api_key is not None and not services.settings.offline:
+        from agent_tools.sources.grades import tokenmetrics_grades
+
         got = await run.ask("tokenmetrics", tokenmetrics_grades(services, asset.id, asset.symbol, asset.name))
         if isinstance(got, Ok):
             await ctx.report_progress(2, STEPS, "fetched Token Metrics grades and signal")

@@ -29,7 +29,6 @@ from agent_tools.domain.network_fees import (
 )
 from agent_tools.errors import AgentToolsError, InvalidArgument, NotFound
 from agent_tools.services import Services
-from agent_tools.sources.network_fees import fee_sources
 from agent_tools.sources.outcome import SourceRun
 from agent_tools.tools._registry import ToolSpec
 from agent_tools.tools.price import fetch_prices
@@ -172,6 +171,10 @@ async def estimate_network_fee(
     target = _validated(chain, tx_type)
     if services.settings.offline:
         return _without_live_fees(services, target, tx_type, [], run=None)
+
+    from agent_tools.sources.network_fees import (
+        fee_sources,  # sources load on the first call, not at start-up
+    )
 
     run = SourceRun()
     live, price = await asyncio.gather(

@@ -22,6 +22,7 @@ from agent_tools.domain.assets import (
     ContractQuery,
     NameQuery,
     PriceRow,
+    PriceRows,
     money,
     parse_asset_query,
 )
@@ -29,17 +30,9 @@ from agent_tools.domain.chains import Chain
 from agent_tools.errors import InvalidArgument, NotFound, UpstreamUnavailable
 from agent_tools.services import Services
 from agent_tools.snapshot import SnapshotAsset, age_days, price_snapshot
+from agent_tools.sources import prices
 from agent_tools.sources.coins import coin_index, snapshot_coin
 from agent_tools.sources.outcome import Ok, SourceRun
-from agent_tools.sources.prices import (
-    Rows,
-    binance_prices,
-    cached_prices,
-    coingecko_prices,
-    coingecko_token_prices,
-    defillama_prices,
-    llama_key,
-)
 from agent_tools.tools._registry import ToolSpec
 
 MAX_SYMBOLS = 50
@@ -147,9 +140,11 @@ class PriceResult(BaseModel):
 class _Live:
     """What each live source answered per item; a source absent here failed or was not asked."""
 
-    cg: Rows | None = None  # coin id -> row
-    cg_tokens: dict[str, Rows] = field(default_factory=dict[str, Rows])  # chain name -> address -> row
-    llama: Rows | None = None  # DefiLlama key -> row
+    cg: PriceRows | None = None  # coin id -> row
+    cg_tokens: dict[str, PriceRows] = field(
+        default_factory=dict[str, PriceRows]
+    )  # chain name -> address -> row
+    llama: PriceRows | None = None  # DefiLlama key -> row
     binance: Ok[Mapping[str, float]] | None = None
 
 
@@ -161,9 +156,9 @@ async def fetch_prices(services: Services, symbols: Sequence[str], vs_currency: 
         )
     queries = _parse_all(symbols)
     warnings: list[str] = []
-    now = services.clock.wall()
     if services.settings.offline:
-        return _answer_from_snapshot(queries, vs, warnings, "offline mode (AGENT_TOOLS_OFFLINE=1)", now)
+        reason = "offline mode (AGENT_TOOLS_OFFLINE=1)"
+        return _answer_from_snapshot(queries, vs, warnings, reason, services.clock.wall())
 
     run = SourceRun()
     index = await run.ask("coingecko", coin_index(services))
@@ -181,8 +176,9 @@ async def fetch_prices(services: Services, symbols: Sequence[str], vs_currency: 
     not_found: list[str] = []
     unavailable: list[str] = []
     for query in queries:
+        coins = candidates[query] if isinstance(query, NameQuery) else []
         if isinstance(query, NameQuery):
-            quote = _quote_name(query, candidates[query], vs, live, warnings)
+            quote = _quote_name(query, coins, vs, live, warnings)
         else:
             quote = _quote_contract(query, resolved, vs, live)
         if quote is None and vs == "usd":
@@ -190,12 +186,12 @@ async def fetch_prices(services: Services, symbols: Sequence[str], vs_currency: 
             if quote is not None:
                 warnings.append(
                     f"{query.text}: no live source answered; price from the offline snapshot of "
-                    f"{quote.as_of.date().isoformat()} ({age_days(quote.as_of, now)} days old)"
+                    f"{quote.as_of.date().isoformat()} ({age_days(quote.as_of, services.clock.wall())} days old)"
                 )
         if quote is not None:
             quotes.append(quote)
             _cross_check_warning(quote, warnings)
-        elif _answered_for(query, candidates.get(query, []), live, vs, listed=resolved is not None):
+        elif _answered_for(query, coins, live, vs, listed=resolved is not None):
             not_found.append(query.text)
         else:
             unavailable.append(query.text)
@@ -256,42 +252,43 @@ async def _fetch_live(
     contracts: list[ContractQuery],
 ) -> _Live:
     """CoinGecko and DefiLlama concurrently; Binance only when CoinGecko failed for names."""
+
     ids = sorted({coin.id for coins in candidates.values() for coin in coins})
     by_chain: dict[Chain, list[str]] = {}
     for q in contracts:
         by_chain.setdefault(q.chain, []).append(q.address)
-    llama_keys = [f"coingecko:{i}" for i in ids] + [llama_key(q.chain, q.address) for q in contracts]
+    llama_keys = [f"coingecko:{i}" for i in ids] + [prices.llama_key(q.chain, q.address) for q in contracts]
 
     if not contracts:  # warm path: everything cached, so skip scheduling concurrent fetches
-        cached = cached_prices(services, ids, llama_keys, vs)
+        cached = prices.cached_prices(services, ids, llama_keys, vs)
         if cached is not None:
             return _Live(cached[0], {}, cached[1] if vs == "usd" else None)
 
-    async def cg() -> Rows | None:
+    async def cg() -> PriceRows | None:
         if not ids:
             return {}
-        got = await run.ask("coingecko", coingecko_prices(services, ids, vs))
+        got = await run.ask("coingecko", prices.coingecko_prices(services, ids, vs))
         return got.value if isinstance(got, Ok) else None
 
-    async def tokens() -> dict[str, Rows]:
-        out: dict[str, Rows] = {}
+    async def tokens() -> dict[str, PriceRows]:
+        out: dict[str, PriceRows] = {}
         for chain, addresses in by_chain.items():
-            got = await run.ask("coingecko", coingecko_token_prices(services, chain, addresses, vs))
+            got = await run.ask("coingecko", prices.coingecko_token_prices(services, chain, addresses, vs))
             if isinstance(got, Ok):
                 out[chain.name] = got.value
         return out
 
-    async def llama() -> Rows | None:
+    async def llama() -> PriceRows | None:
         if vs != "usd":
             return None
         if not llama_keys:
             return {}
-        got = await run.ask("defillama", defillama_prices(services, llama_keys))
+        got = await run.ask("defillama", prices.defillama_prices(services, llama_keys))
         return got.value if isinstance(got, Ok) else None
 
     live = _Live(*await asyncio.gather(cg(), tokens(), llama()))
     if vs == "usd" and ids and live.cg is None:
-        got = await run.ask("binance", binance_prices(services))
+        got = await run.ask("binance", prices.binance_prices(services))
         live.binance = got if isinstance(got, Ok) else None
     return live
 
@@ -355,7 +352,7 @@ def _quote_name(
 def _quote_contract(query: ContractQuery, index: CoinIndex | None, vs: str, live: _Live) -> Quote | None:
     coin = index.contract(query) if index is not None else None
     asset_id = f"{query.chain.name}:{query.address}"
-    key = llama_key(query.chain, query.address)
+    key = prices.llama_key(query.chain, query.address)
     llama = (live.llama or {}).get(key)
     row = live.cg_tokens.get(query.chain.name, {}).get(query.address.lower())
     name = coin.name if coin else None

@@ -6,9 +6,11 @@ is reported and the answer is built from the rest; the merging, findings and sco
 ``agent_tools.domain.rug_risk``. Offline, only the bundled known-malicious lists are checked.
 """
 
+from __future__ import annotations
+
 import asyncio
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from mcp.server.mcpserver.context import Context
 from pydantic import BaseModel, Field
@@ -20,8 +22,10 @@ from agent_tools.domain.rug_risk import KNOWN_BAD_CHECK, LEVEL_RULES, RiskAssess
 from agent_tools.errors import InvalidArgument
 from agent_tools.services import Services
 from agent_tools.sources.outcome import Failed, NoData, Ok, Outcome, SourceRun
-from agent_tools.sources.token_security import SOURCES, Reading, Source
 from agent_tools.tools._registry import ToolSpec
+
+if TYPE_CHECKING:
+    from agent_tools.sources.token_security import Reading, Source
 
 MAX_PROVIDER_FLAGS = 6
 SourceState = Literal["ok", "no_data", "failed", "not_applicable", "skipped"]
@@ -69,6 +73,8 @@ async def assess_token(services: Services, chain: str, address: str, ctx: Contex
         canonical = validate_address(resolved, address)
     except ValueError as exc:
         raise InvalidArgument(str(exc), hint=f"token chains: {names(TOKEN_CHAINS)}") from None
+    from agent_tools.sources.token_security import SOURCES  # sources load on the first call, not at start-up
+
     now = datetime.fromtimestamp(services.clock.wall(), tz=UTC)
     offline = services.settings.offline
     statuses: dict[str, SourceStatus] = {}
@@ -103,7 +109,7 @@ def _result(
     used = [(s, o) for s in statuses if isinstance(o := run.outcomes.get(s.name), Ok)]
     readings: list[Reading] = [o.value for _, o in used]
     failed = [name for name, o in run.outcomes.items() if isinstance(o, Failed)]
-    failed.sort(key=[s.name for s in SOURCES].index)
+    failed.sort(key=[s.name for s in statuses].index)
     assessment = assess(chain, address, [r.facts for r in readings], failed, now)
 
     stale = offline or any(o.stale for _, o in used)

@@ -45,6 +45,7 @@ async def find_assets(services: Services, query: str, limit: int) -> SearchResul
     now = services.clock.wall()
     if services.settings.offline:
         return _from_snapshot(text, limit, "offline mode: searched the bundled snapshot only", now)
+
     run = SourceRun()
     found, index = await asyncio.gather(
         run.ask("coingecko", search(services, text)), run.ask("coingecko", coin_index(services))
