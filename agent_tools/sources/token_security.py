@@ -12,10 +12,8 @@ adapter that asks it; ``assess_rug_pull_risk`` runs them all at once through a `
 
 from __future__ import annotations
 
-import math
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Literal, TypeVar, cast
 
 from pydantic import BaseModel, JsonValue
@@ -25,6 +23,10 @@ from agent_tools.domain.rug_risk import TokenFacts, pct_from_fraction
 from agent_tools.services import Services
 from agent_tools.sources.outcome import NoData, Ok
 from agent_tools.sources.text import MAX_FLAG, clean
+from agent_tools.sources.values import bit as _bit
+from agent_tools.sources.values import count as _count
+from agent_tools.sources.values import epoch as _epoch
+from agent_tools.sources.values import number as _number
 from agent_tools.upstream import Fetched
 from agent_tools.upstream.dexscreener import DexPair, DexScreener
 from agent_tools.upstream.goplus import (
@@ -60,21 +62,6 @@ class Reading:
 # --- value parsing ---------------------------------------------------------------------------------------
 
 
-def _bit(value: str | None) -> bool | None:
-    """GoPlus "1"/"0"; anything else (absent, "", junk) is unknown."""
-    return {"1": True, "0": False}.get((value or "").strip())
-
-
-def _number(value: str | float | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _fraction_pct(value: str | None) -> float | None:
     """A GoPlus fraction string as percent; unparseable or negative is unknown."""
     try:
@@ -90,20 +77,6 @@ def _pct(value: float | None) -> float | None:
 def _usd(value: str | float | None) -> float | None:
     number = _number(value)
     return number if number is not None and number >= 0 else None
-
-
-def _count(value: str | int | None) -> int | None:
-    number = _number(value)
-    return int(number) if number is not None and number >= 0 else None
-
-
-def _epoch(seconds: float | None) -> datetime | None:
-    if not seconds or seconds <= 0:
-        return None
-    try:
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 def _evidence(**raw: JsonValue) -> dict[str, JsonValue]:
