@@ -7,7 +7,7 @@ import json
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
-from agent_tools.domain.chains import CHAINS
+from agent_tools.domain.chains import APPROVAL_CHAINS, CHAINS, TOKEN_CHAINS
 from agent_tools.errors import NotFound
 from agent_tools.tools.trading_fees import fee_schedule, fee_schedule_index
 
@@ -23,6 +23,8 @@ def supported_chains() -> str:
             "native_symbol": chain.native_symbol,
             "get_price_tokens": chain.coingecko_platform is not None,
             "assess_rug_pull_risk": chain.has_tokens,
+            "assess_address_risk": chain in TOKEN_CHAINS,
+            "check_token_approvals": chain in APPROVAL_CHAINS,
             "honeypot_simulation": chain.honeypot_chain_id is not None,
             "estimate_network_fee": chain.fees is not None,
         }

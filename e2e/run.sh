@@ -56,7 +56,7 @@ ok_call='(() => {
     return "ok";
 })()'
 
-expected="assess_leverage assess_rug_pull_risk estimate_network_fee estimate_trading_fees get_grade get_price search_assets"
+expected="assess_address_risk assess_leverage assess_rug_pull_risk check_token_approvals check_url estimate_network_fee estimate_trading_fees get_grade get_price search_assets"
 version="$(node -p 'require("../node_modules/@modelcontextprotocol/inspector-cli/package.json").version')"
 echo "e2e: MCP Inspector CLI $version against the stdio server ($python -m agent_tools serve, offline)"
 inspect tools --method tools/list
@@ -94,6 +94,12 @@ call estimate_network_fee '`standard ${s.standard.fee_usd} USD, source ${s.sourc
     --tool-arg chain=bitcoin
 call assess_rug_pull_risk '`risk_level ${s.risk_level}, ${s.coverage.unknown.length} checks unknown (offline)`' \
     --tool-arg chain=ethereum --tool-arg address=0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48
+call assess_address_risk '`risk_level ${s.risk_level}, ${s.coverage.unknown.length} checks unknown (offline)`' \
+    --tool-arg chain=ethereum --tool-arg address=0x04ae3226c80e8c04d35e6e56089345bdd06da6de
+call check_token_approvals '`risk_level ${s.risk_level}, ${s.total} approvals (offline)`' \
+    --tool-arg chain=bsc --tool-arg wallet=0xd018e2b543a2669410537f96293590138cacedf3 --tool-arg limit=3
+call check_url '`risk_level ${s.risk_level}, lookalike_of ${s.lookalike_of}`' \
+    --tool-arg url=https://binance.com.account-verify.io/login
 call assess_leverage '`liquidation ${s.liquidation_price} (${s.move_to_liquidation_pct} %), ${s.warnings.length} warning(s)`' \
     --tool-arg entry_price=60000 --tool-arg leverage=10 --tool-arg side=long --tool-arg margin_usd=1000
 

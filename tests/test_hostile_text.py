@@ -16,7 +16,8 @@ from tests.conftest import connect, make_settings
 from tests.fakes import security as security_fake
 from tests.fakes.grades import GradeFake
 from tests.fakes.security import HONEYPOT, MEMELON, SecurityFake
-from tests.fakes.upstream import coin
+from tests.fakes.upstream import Fault, coin
+from tests.fakes.wallet import PHISHER, WALLET, WalletFake
 
 pytestmark = pytest.mark.looptime
 
@@ -133,3 +134,55 @@ async def test_rug_risk_with_hostile_provider_text(chain: str, address: str) -> 
     for flag in data["provider_flags"]:
         assert len(flag) <= 120
     assert security_fake.HOSTS  # the fake served every security host
+
+
+def _hostile_wallet() -> WalletFake:
+    fake = WalletFake()
+    _, tokens = fake.wallets[("token", WALLET)]
+    for entry in tokens:
+        entry["token_symbol"] = entry["token_name"] = HOSTILE
+        for item in entry["approved_list"]:
+            item["address_info"] |= {
+                "contract_name": HOSTILE,
+                "tag": HOSTILE,
+                "malicious_behavior": [HOSTILE] * 5,
+            }
+    _, nfts = fake.wallets[("nft721", WALLET)]
+    for entry in nfts:
+        entry["nft_symbol"] = HOSTILE
+        for item in entry["approved_list"]:
+            if item.get("approved_token_id"):
+                item["approved_token_id"] = HOSTILE
+    code, record = fake.addresses[PHISHER]
+    fake.addresses[PHISHER] = (code, record | {"data_source": HOSTILE})
+    return fake
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("check_token_approvals", {"chain": "bsc", "wallet": WALLET, "limit": 10}),
+        ("assess_address_risk", {"chain": "ethereum", "address": PHISHER}),
+    ],
+)
+async def test_wallet_tools_with_hostile_names_tags_and_sources(tool: str, arguments: dict[str, Any]) -> None:
+    result = await _call(_hostile_wallet(), tool, **arguments)
+    data = assert_clean(result)
+    assert_capped(data)
+    for approval in data.get("approvals", []):
+        assert (
+            all(len(tag) <= 40 for tag in approval["spender_flags"]) and len(approval["spender_flags"]) <= 3
+        )
+        assert approval["token_id"] is None or len(approval["token_id"]) <= 20
+        for reason in approval["reasons"]:
+            assert "IGNORE" not in reason
+    for finding in data.get("findings", []):
+        assert "IGNORE" not in finding["title"]
+
+
+async def test_check_url_never_echoes_a_hostile_goplus_message() -> None:
+    fake = WalletFake()
+    fake.fail_always("goplus", Fault("status", 200, body={"code": 5006, "message": HOSTILE}))
+    result = await _call(fake, "check_url", url="https://example.org")
+    data = assert_clean(result)
+    assert data["risk_level"] == "unknown"

@@ -34,3 +34,10 @@ async def test_supported_chains_resource(services: Services) -> None:
     assert by_name["solana"]["family"] == "solana"
     assert by_name["bitcoin"]["estimate_network_fee"] is True
     assert all(by_name[c.name]["estimate_network_fee"] is True for c in FEE_CHAINS)
+    assert (
+        by_name["solana"]["assess_address_risk"] is True
+        and by_name["solana"]["check_token_approvals"] is False
+    )
+    assert (
+        by_name["bsc"]["check_token_approvals"] is True and by_name["bitcoin"]["assess_address_risk"] is False
+    )

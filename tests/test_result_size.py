@@ -11,9 +11,10 @@ from agent_tools.services import Services
 from tests.conftest import call, connect, make_settings
 from tests.fakes import chain as chain_fake
 from tests.fakes import security as security_fake
+from tests.fakes import wallet as wallet_fake
 from tests.fakes.chain import FakeChain
 from tests.fakes.grades import GradeFake
-from tests.fakes.security import SecurityFake
+from tests.fakes.wallet import WalletFake
 
 LIMIT = 4096
 CALLS = [
@@ -25,6 +26,10 @@ CALLS = [
     ("estimate_network_fee", {"chain": "bitcoin"}),
     ("assess_leverage", {"entry_price": 60000, "leverage": 10, "side": "long", "margin_usd": 1000}),
     ("assess_rug_pull_risk", {"chain": "ethereum", "address": "0x1f9840a85d5af5bf1d1762f925bdaddc4201f984"}),
+    ("assess_address_risk", {"chain": "bsc", "address": wallet_fake.SANCTIONED}),
+    ("check_token_approvals", {"chain": "bsc", "wallet": wallet_fake.WALLET}),
+    ("check_token_approvals", {"chain": "ethereum", "wallet": wallet_fake.BUSY_WALLET}),
+    ("check_url", {"url": "https://xn--bnance-pvf.com.account-verify.top/login"}),
 ]
 
 
@@ -38,7 +43,7 @@ async def test_offline_answers_are_small(tool: str, arguments: dict[str, object]
 @pytest.mark.looptime
 @pytest.mark.parametrize(("tool", "arguments"), CALLS, ids=[f"{t}-{i}" for i, (t, _) in enumerate(CALLS)])
 async def test_live_answers_are_small(tool: str, arguments: dict[str, object]) -> None:
-    chain, security, prices = FakeChain(), SecurityFake(), GradeFake()
+    chain, security, prices = FakeChain(), WalletFake(), GradeFake()
 
     async def route(request: httpx.Request) -> httpx.Response:
         if request.url.host in security_fake.HOSTS:

@@ -285,3 +285,5 @@ def names(where: tuple[Chain, ...] = CHAINS) -> str:
 
 TOKEN_CHAINS: tuple[Chain, ...] = tuple(c for c in CHAINS if c.has_tokens)
 FEE_CHAINS: tuple[Chain, ...] = tuple(c for c in CHAINS if c.fees is not None)
+APPROVAL_CHAINS: tuple[Chain, ...] = tuple(c for c in CHAINS if c.family == "evm" and c.goplus_chain_id)
+"""Chains whose token approvals GoPlus lists (its v2 approval endpoints take an EVM chain id)."""

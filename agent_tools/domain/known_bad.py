@@ -13,6 +13,8 @@ from functools import cache
 from importlib import resources
 
 ANY_EVM = "evm"
+CHECK_NAME = "known_malicious_lists"
+"""How answers name this check (in `coverage.checked` and `source`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -551,7 +551,7 @@ KEY_FACTS: dict[str, tuple[str, ...]] = {
 }
 """Whether holders can get out: with none of these reported, no level but `unknown` (or a worse one
 other facts prove) is honest. A failed or drifted source can therefore never make a token look safer."""
-KNOWN_BAD_CHECK = "known_malicious_lists"
+KNOWN_BAD_CHECK = known_bad.CHECK_NAME
 
 LEVEL_RULES = (
     "Honeypot, a sell tax of ~100 % or a hit on a bundled known-malicious list force critical. Otherwise "
