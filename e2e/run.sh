@@ -115,7 +115,7 @@ check bad_input "(() => {
 inspect prompts --method prompts/list
 check prompts "(() => {
     const names = r.prompts.map((p) => p.name).sort();
-    for (const n of ['fee_optimization', 'leverage_check', 'research_token', 'security_checklist'])
+    for (const n of ['fee_optimization', 'leverage_check', 'research_token', 'security_checklist', 'wallet_security_checkup'])
         if (!names.includes(n)) throw new Error('missing prompt ' + n);
     return names.length + ' prompts: ' + names.join(', ');
 })()"
@@ -125,6 +125,9 @@ check prompt_research "${prompt_text//WANT/\"get_grade\"}"
 inspect prompt_security --method prompts/get --prompt-name security_checklist \
     --prompt-args chain=eth address=0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48
 check prompt_security "${prompt_text//WANT/\"0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48\"}"
+inspect prompt_wallet --method prompts/get --prompt-name wallet_security_checkup \
+    --prompt-args chain=bnb address=0xd018e2b543a2669410537f96293590138cacedf3
+check prompt_wallet "${prompt_text//WANT/\"check_token_approvals\"}"
 inspect prompt_fees --method prompts/get --prompt-name fee_optimization --prompt-args 'monthly_volume_usd="250000"'
 check prompt_fees "${prompt_text//WANT/\"250000 USD\"}"
 inspect prompt_leverage --method prompts/get --prompt-name leverage_check \

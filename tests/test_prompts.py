@@ -96,3 +96,13 @@ def test_empty_key_in_the_environment_means_no_key(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setenv("AGENT_TOOLS_COINGECKO_API_KEY", "")
     assert make_settings().coingecko_api_key is None
+
+
+def test_wallet_security_checkup_names_the_checks_and_validates_the_wallet() -> None:
+    [checkup] = [p for p in load_prompt_files() if p.name == "wallet_security_checkup"]
+    text = render(checkup, {"address": USDC.lower(), "chain": "bnb"})
+    assert f"`{USDC}` on `bsc`" in text
+    for tool in ("check_token_approvals", "assess_address_risk", "assess_rug_pull_risk", "check_url"):
+        assert f"`{tool}`" in text
+    with pytest.raises(ValueError):
+        render(checkup, {"address": USDC[:-1], "chain": "ethereum"})
