@@ -76,10 +76,6 @@ def _tags(tags: Sequence[str] | None) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(cleaned))[:MAX_TAGS]
 
 
-def _flag(value: int | None) -> bool | None:
-    return None if value is None else bit(value)
-
-
 def spender(item: ApprovedSpender) -> Spender:
     info: SpenderInfo | None = item.address_info
     address = to_checksum_address(item.approved_contract)
@@ -88,10 +84,10 @@ def spender(item: ApprovedSpender) -> Spender:
     return Spender(
         address=address,
         name=clean(info.contract_name or info.tag, MAX_NAME),
-        is_contract=_flag(info.is_contract),
-        verified=_flag(info.is_open_source),
-        trusted=_flag(info.trust_list),
-        doubted=_flag(info.doubt_list),
+        is_contract=bit(info.is_contract),
+        verified=bit(info.is_open_source),
+        trusted=bit(info.trust_list),
+        doubted=bit(info.doubt_list),
         malicious_behavior=_tags(info.malicious_behavior),
         deployed_at=epoch(info.deployed_time),
     )
@@ -105,7 +101,7 @@ def token_approvals(entries: Sequence[TokenApprovals]) -> list[Approval]:
     """ERC-20 approvals; an allowance of 0 is a revoked one and is left out."""
     out: list[Approval] = []
     for entry in entries:
-        flagged = bit(entry.malicious_address) if entry.malicious_address is not None else None
+        flagged = bit(entry.malicious_address)
         for item in entry.approved_list:
             amount = parse_amount(item.approved_amount)
             if amount is not None and amount != "unlimited" and amount == 0:
@@ -130,7 +126,7 @@ def nft_approvals(standard: NftStandard, entries: Sequence[NftApprovals]) -> lis
     kind: Kind = standard
     out: list[Approval] = []
     for entry in entries:
-        flagged = bit(entry.malicious_address) if entry.malicious_address is not None else None
+        flagged = bit(entry.malicious_address)
         for item in entry.approved_list:
             single = standard == "erc721" and item.approved_for_all == 0
             out.append(
