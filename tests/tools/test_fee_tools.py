@@ -404,6 +404,7 @@ async def test_everything_down_answers_from_the_snapshot(services: Services, cha
         out = await call(client, "estimate_network_fee", chain="bitcoin")
     assert out["source"] == "snapshot" and out["stale"] is True and out["as_of"] == "2022-04-29"
     assert tier(out)["fee_usd"] == 1.8557 and tier(out)["fee_native"] is None
+    assert out["native_usd"] is None  # a USD-only daily average: no BTC price was used
     assert out["warnings"][0] == "mempool.space unavailable: mempool.space failed with HTTP 503"
     assert any("no live fee source answered" in w for w in out["warnings"])
 
@@ -462,6 +463,9 @@ async def test_offline_answers_from_the_snapshot_without_requests(chain: FakeCha
             bsc = await call_error(client, "estimate_network_fee", chain="bsc")
     assert eth["source"] == "snapshot" and eth["stale"] is True and eth["as_of"] == "2026-06-02"
     assert tier(eth)["fee_rate"] == 1.3666068 and tier(eth)["fee_usd"] is not None
+    # the USD figure used the snapshot's own ETH price of that day: the answer says which
+    assert (eth["native_usd"], eth["price_source"]) == (1857.16, "snapshot")
+    assert tier(eth)["fee_usd"] == pytest.approx(tier(eth)["fee_native"] * 1857.16, rel=1e-5)
     assert eth["warnings"][0].startswith("offline mode (AGENT_TOOLS_OFFLINE=1)")
     assert (sol["source"], sol["compute_units"], sol["slow"]["fee_smallest_unit"]) == (
         "protocol-minimum",
