@@ -244,15 +244,54 @@ async def test_stop_loss_and_custom_maintenance_margin(services: Services) -> No
     assert out["liquidation_price"] == 81.0 and out["stop_loss_pnl_usd"] == -250.0
 
 
+async def test_leverage_without_a_size_answers_the_first_question_an_agent_asks(services: Services) -> None:
+    async with connect(services) as client:
+        out = await call(client, "assess_leverage", entry_price=100, leverage=10, side="long")
+    assert (out["liquidation_price"], out["move_to_liquidation_pct"]) == (90.5, -9.5)
+    assert (out["position_usd"], out["margin_usd"], out["quantity"]) == (None, None, None)
+    assert row(out, -5) == {
+        "price_move_pct": -5.0,
+        "price": 95.0,
+        "pnl_usd": None,
+        "pnl_pct_of_margin": -50.0,
+        "liquidated": False,
+    }
+    assert out["summary"] == (
+        "A 10x long from 100. Liquidated if the price falls 9.5 % to 90.5, losing the whole margin; "
+        "every 1 % move is 10 % of margin."
+    )
+
+
+async def test_leverage_exchange_exact_mode_is_binance_isolated(services: Services) -> None:
+    async with connect(services) as client:
+        out = await call(
+            client,
+            "assess_leverage",
+            entry_price=100,
+            leverage=10,
+            side="long",
+            position_usd=10_000,
+            maintenance_amount_usd=50,
+        )
+    # (1,000 + 50 − 10,000) / (100 × 0.005 − 100) = 89.9497487...
+    assert out["formula"] == "binance_isolated" and out["maintenance_amount_usd"] == 50.0
+    assert out["liquidation_price"] == pytest.approx(89.94974874, abs=1e-8)
+
+
 @pytest.mark.parametrize(
     "arguments",
     [
         {"margin_usd": 1000, "position_usd": 10_000},
-        {},
+        {"margin_usd": 1000, "leverage": 0},
+        {"margin_usd": 1000, "leverage": -10},
+        {"maintenance_amount_usd": -1},
+        {"maintenance_amount_usd": "NaN"},  # a float NaN reaches the server as null (JSON has no NaN)
+        {"maintenance_amount_usd": 50},  # a USD amount needs the size
         {"margin_usd": 1000, "leverage": 0.5},
         {"margin_usd": 1000, "leverage": 200},
         {"margin_usd": 1000, "leverage": float("nan")},
-        {"margin_usd": float("inf")},
+        {"margin_usd": "Infinity"},
+        {"position_usd": "-Infinity"},
         {"margin_usd": -5},
         {"margin_usd": 1000, "side": "sideways"},
         {"margin_usd": 1000, "maintenance_margin_rate": 0.2},
