@@ -8,7 +8,7 @@ process either way. The same schedules are published as MCP resources (`fees://e
 """
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib.resources import files
 from typing import Annotated, Literal
@@ -24,6 +24,7 @@ from agent_tools.domain.trading_fees import (
     SkippedExchange,
     UnknownExchangeError,
     load_schedules,
+    schedule_is_stale,
     supported_exchanges,
 )
 from agent_tools.domain.trading_fees import (
@@ -52,7 +53,11 @@ class ExchangeFee(BaseModel):
     monthly_fee_usd: float = Field(description="fee_per_trade_usd × trades_per_month")
     annual_fee_usd: float = Field(description="monthly_fee_usd × 12")
     discount_applied: bool = Field(description="true when a native-token discount lowered the rates")
-    schedule_as_of: date | None = Field(description="when the fee schedule was read (null for ccxt data)")
+    schedule_as_of: date | None = Field(
+        description="the date of the schedule's source (its oldest dated source, or the day an undated "
+        "one was read: see warnings); null for ccxt data"
+    )
+    stale: bool = Field(description="true when the schedule is over a year old (or of unknown date)")
     source: Literal["curated", "ccxt"] = Field(
         description="curated: bundled schedule; ccxt: ccxt's static default"
     )
@@ -70,10 +75,10 @@ class TradingFeesResult(BaseModel):
         description="curated (bundled fee schedules), plus ccxt when its static data was used"
     )
     as_of: date | None = Field(description="the oldest schedule date among the estimates")
-    stale: bool = Field(description="always false: the schedules are dated data, not a live quote")
+    stale: bool = Field(description="true when any schedule used is over a year old (see warnings)")
 
 
-def _compact(estimate: FeeEstimate) -> ExchangeFee:
+def _compact(estimate: FeeEstimate, today: date) -> ExchangeFee:
     """The contract fields; the exchange's name, URL and base rates are in the fees:// resources."""
     note = (estimate.note or "").replace(_UNVERIFIED_NOTE, "").strip() or None
     return ExchangeFee(
@@ -87,6 +92,7 @@ def _compact(estimate: FeeEstimate) -> ExchangeFee:
         annual_fee_usd=estimate.annual_fee_usd,
         discount_applied=estimate.discount_applied,
         schedule_as_of=estimate.schedule_as_of,
+        stale=schedule_is_stale(estimate.schedule_as_of, today),
         source=estimate.source,
         verified=estimate.verified,
         note=note,
@@ -162,11 +168,24 @@ async def estimate_trading_fees(
     except InvalidFeeArgumentError as exc:
         raise InvalidArgument(str(exc)) from None
 
-    estimates = [_compact(e) for e in comparison.estimates]
+    today = datetime.fromtimestamp(services.clock.wall(), UTC).date()
+    estimates = [_compact(e, today) for e in comparison.estimates]
     unverified = [f"{e.exchange} ({e.tier})" for e in estimates if not e.verified]
     if unverified:
         warnings.append(
             "Not confirmed on the exchange's own page (verified: false): " + ", ".join(unverified) + "."
+        )
+    read = [e.exchange for e in comparison.estimates if e.schedule_as_of_basis == "read"]
+    if read:
+        warnings.append(
+            "Dated by the day their source was read (it states no date): " + ", ".join(read) + "."
+        )
+    stale = [f"{e.exchange} ({e.schedule_as_of or 'undated'})" for e in estimates if e.stale]
+    if stale:
+        warnings.append(
+            "Fee schedules over a year old (stale: true), check the exchange's page: "
+            + ", ".join(stale)
+            + "."
         )
     if not estimates:
         warnings.append(f"No exchange asked for has a {market} fee schedule.")
@@ -180,7 +199,7 @@ async def estimate_trading_fees(
         warnings=warnings,
         source="+".join(sources),
         as_of=min(dates, default=None),
-        stale=False,
+        stale=any(e.stale for e in estimates),
     )
 
 
@@ -201,6 +220,7 @@ def fee_schedule_index() -> str:
                 "name": s.name,
                 "markets": list(s.markets),
                 "as_of": None if s.as_of is None else s.as_of.isoformat(),
+                "as_of_basis": s.as_of_basis,
                 "source_url": s.source_url,
                 "verified_tier_share": _verified_share(s),
                 "resource": f"fees://exchanges/{s.exchange}",
@@ -232,8 +252,9 @@ trades), `native_token_discount` (pay fees in BNB/KCS/BGB/GT...) and `exchanges`
 Returns `estimates` cheapest first with the tier, maker/taker/effective rates (fractions:
 0.001 = 0.1 %), fee per trade, per month and per year in USD. Example: $1,000 trades at
 0.1 % cost $1.00 each; 50 a month is $50/month, $600/year.
-Data: curated fee schedules dated by `schedule_as_of` (read from public pages; `verified: false`
-marks values not confirmed on the exchange's own page); with the ccxt extra installed, other
+Data: curated fee schedules dated by `schedule_as_of` (the source's own date, or the day it was
+read when it states none, as `warnings` say; over a year old is `stale: true`; `verified:
+false` marks values not confirmed on the exchange's own page); with the ccxt extra installed, other
 exchanges use ccxt's static default rates (`source: "ccxt"`). Static data, no live calls:
 withdrawal fees, spreads, funding and account-specific rates are not included. The full
 schedules are resources at fees://exchanges and fees://exchanges/{{exchange}}."""

@@ -69,7 +69,14 @@ async def test_ranking_for_1000_usd_50_trades_a_month(services: Services) -> Non
     assert (top["fee_per_trade_usd"], top["monthly_fee_usd"], top["annual_fee_usd"]) == (1.0, 50.0, 600.0)
     assert all(e["annual_fee_usd"] == pytest.approx(12 * e["monthly_fee_usd"]) for e in estimates)
     assert out["volume_30d_usd"] == 50_000.0 and out["market"] == "spot"
-    assert out["source"] == "curated" and out["as_of"] == "2026-11-26" and out["stale"] is False
+    # as_of is the oldest schedule's own date: Gemini's page of 2020-09-23, so the answer is stale
+    assert out["source"] == "curated" and out["as_of"] == "2020-09-23" and out["stale"] is True
+    [old] = [w for w in out["warnings"] if "over a year old" in w]
+    assert "gemini (2020-09-23)" in old and "binance (2024-07-11)" in old and "kraken" not in old
+    by_id = {e["exchange"]: e for e in estimates}
+    assert (by_id["kraken"]["stale"], by_id["okx"]["schedule_as_of"]) == (False, "2026-11-26")
+    [read] = [w for w in out["warnings"] if w.startswith("Dated by the day their source was read")]
+    assert all(name in read for name in ("okx", "bybit", "gate", "coinbase")) and "kraken" not in read
     assert "notional × trades_per_month = $50,000.00" in out["warnings"][0]
     [unverified] = [w for w in out["warnings"] if "verified: false" in w]
     assert "bybit (VIP 0)" in unverified and "binance" not in unverified
@@ -94,6 +101,31 @@ async def test_twenty_trades_at_two_tenths_of_a_percent(services: Services) -> N
         40.0,
         480.0,
     )
+
+
+async def test_gemini_entry_tier_is_the_exchanges_own_page(services: Services) -> None:
+    """Gemini's ActiveTrader page (Last Modified 2020-09-23) says 0.25 % maker / 0.35 % taker."""
+    async with connect(services) as client:
+        out = await call(client, "estimate_trading_fees", notional_usd=1000, exchanges=["gemini"])
+    [gemini] = out["estimates"]
+    assert (gemini["maker_rate"], gemini["taker_rate"], gemini["verified"]) == (0.0025, 0.0035, True)
+    assert (gemini["schedule_as_of"], gemini["stale"]) == ("2020-09-23", True)
+    assert gemini["fee_per_trade_usd"] == 3.5 and out["stale"] is True
+
+
+class FreshWall(LoopClock):
+    """The wall at 2021-01-01: Gemini's 2020 page was then under a year old."""
+
+    def wall(self) -> float:
+        return datetime(2021, 1, 1, tzinfo=UTC).timestamp()
+
+
+async def test_staleness_follows_the_injected_clock_not_the_machine(chain: FakeChain) -> None:
+    async with Services(make_settings(), clock=FreshWall(), transport=chain.transport) as services:
+        async with connect(services) as client:
+            out = await call(client, "estimate_trading_fees", notional_usd=1000, exchanges=["gemini"])
+    assert out["estimates"][0]["stale"] is False and out["stale"] is False
+    assert not any("over a year old" in w for w in out["warnings"])
 
 
 async def test_native_token_discount_and_given_volume(services: Services) -> None:
@@ -160,7 +192,8 @@ def test_fee_schedule_resources() -> None:
     index = json.loads(fee_schedule_index())
     assert len(index) == 10
     binance = next(e for e in index if e["exchange"] == "binance")
-    assert binance["markets"] == ["spot", "futures"] and binance["as_of"] == "2026-11-26"
+    assert binance["markets"] == ["spot", "futures"] and binance["as_of"] == "2024-07-11"
+    assert binance["as_of_basis"] == "published"
     assert binance["source_url"].startswith("https://") and 0 < binance["verified_tier_share"] < 1
     assert binance["resource"] == "fees://exchanges/binance"
     schedule = json.loads(fee_schedule("Binance"))
