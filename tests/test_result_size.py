@@ -10,8 +10,10 @@ import pytest
 from agent_tools.services import Services
 from tests.conftest import call, connect, make_settings
 from tests.fakes import chain as chain_fake
+from tests.fakes import exchanges as exchanges_fake
 from tests.fakes import security as security_fake
 from tests.fakes.chain import FakeChain
+from tests.fakes.exchanges import FakeExchanges
 from tests.fakes.grades import GradeFake
 from tests.fakes.security import SecurityFake
 
@@ -25,6 +27,9 @@ CALLS = [
     ("estimate_network_fee", {"chain": "bitcoin"}),
     ("assess_leverage", {"entry_price": 60000, "leverage": 10, "side": "long", "margin_usd": 1000}),
     ("assess_rug_pull_risk", {"chain": "ethereum", "address": "0x1f9840a85d5af5bf1d1762f925bdaddc4201f984"}),
+    ("estimate_withdrawal_fee", {"asset": "USDT"}),
+    ("estimate_withdrawal_fee", {"asset": "BTC"}),
+    ("assess_leverage", {"entry_price": 100, "leverage": 10, "side": "long"}),
 ]
 
 
@@ -38,11 +43,13 @@ async def test_offline_answers_are_small(tool: str, arguments: dict[str, object]
 @pytest.mark.looptime
 @pytest.mark.parametrize(("tool", "arguments"), CALLS, ids=[f"{t}-{i}" for i, (t, _) in enumerate(CALLS)])
 async def test_live_answers_are_small(tool: str, arguments: dict[str, object]) -> None:
-    chain, security, prices = FakeChain(), SecurityFake(), GradeFake()
+    chain, security, prices, exchanges = FakeChain(), SecurityFake(), GradeFake(), FakeExchanges()
 
     async def route(request: httpx.Request) -> httpx.Response:
         if request.url.host in security_fake.HOSTS:
             return await security.handle(request)
+        if request.url.host in exchanges_fake.HOSTS:
+            return await exchanges.handle(request)
         if request.url.host in chain_fake.HOSTS:
             return await chain.handle(request)
         return await prices.handle(request)  # CoinGecko (with history), DefiLlama, Binance

@@ -51,6 +51,12 @@ SCHEDULE_PACKAGE = "agent_tools.data.fee_schedules"
 _ALIASES = {"gate.io": "gate", "gateio": "gate", "okex": "okx", "coinbaseadvanced": "coinbase"}
 
 
+def canonical_exchange(name: str) -> str:
+    """An exchange id as the data files name it: lower-case, with the common old names mapped."""
+    key = name.strip().lower()
+    return _ALIASES.get(key, key)
+
+
 def _https_url(value: str) -> str:
     parsed = urlparse(value)
     if parsed.scheme != "https" or not parsed.netloc:
@@ -358,8 +364,7 @@ def ccxt_schedule(exchange_id: str) -> ExchangeSchedule | None:
 
 
 def _resolve(exchange: str, use_ccxt: bool) -> ExchangeSchedule:
-    key = exchange.strip().lower()
-    key = _ALIASES.get(key, key)
+    key = canonical_exchange(exchange)
     curated = load_schedules()
     if key in curated:
         return curated[key]
