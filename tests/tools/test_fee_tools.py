@@ -19,6 +19,7 @@ from agent_tools.tools.trading_fees import fee_schedule, fee_schedule_index
 from agent_tools.upstream import LoopClock
 from tests.conftest import call, call_error, connect, make_settings
 from tests.fakes.chain import FakeChain
+from tests.fakes.exchanges import FakeExchanges
 from tests.fakes.upstream import Fault
 
 KEY = "ES-SECRET-KEY-123"
@@ -188,6 +189,124 @@ async def test_bad_trading_fee_arguments_are_invalid(services: Services, argumen
     assert error["code"] == "INVALID_ARGUMENT"
 
 
+# --- estimate_trading_fees with one withdrawal: the all-in cost ------------------------------------
+
+
+async def test_cheapest_place_to_buy_1000_of_eth_and_move_it_is_one_call() -> None:
+    exchanges = FakeExchanges()
+    async with (
+        Services(make_settings(), transport=exchanges.transport) as services,
+        connect(services) as client,
+    ):
+        out = await call(
+            client,
+            "estimate_trading_fees",
+            notional_usd=1000,
+            exchanges=["kucoin", "binance", "bitget", "kraken"],
+            withdraw_asset="eth",
+        )
+    assert (out["withdraw_asset"], out["withdraw_network"], out["withdraw_price_usd"]) == (
+        "ETH",
+        None,
+        2700.0,
+    )
+    # KuCoin: $1.00 trade + 0.0012 ETH × $2,700 = $3.24 live; Binance: $1.00 + 0.00168 ETH = $4.536 (table)
+    kucoin, binance, kraken, bitget = out["estimates"]
+    assert (kucoin["exchange"], kucoin["withdrawal"]) == (
+        "kucoin",
+        {
+            "network": "ERC20",
+            "fee": 0.0012,
+            "fee_usd": 3.24,
+            "source": "live",
+            "verified": True,
+            "stale": False,
+            "total_cost_usd": 4.24,
+        },
+    )
+    assert (binance["exchange"], binance["withdrawal"]["total_cost_usd"]) == ("binance", 5.536)
+    assert binance["withdrawal"]["verified"] is False and binance["withdrawal"]["stale"] is True
+    assert (kraken["exchange"], kraken["withdrawal"]["total_cost_usd"]) == (
+        "kraken",
+        13.45,
+    )  # $4 + 0.0035 ETH
+    assert (bitget["exchange"], bitget["withdrawal"]) == ("bitget", None)  # Bitget lists no ETH here: last
+    assert any(w.startswith("No ETH withdrawal figure for: bitget") for w in out["warnings"])
+    # the trade figures themselves are unchanged
+    assert (kucoin["fee_per_trade_usd"], kucoin["monthly_fee_usd"]) == (1.0, 1.0)
+
+
+async def test_withdraw_network_picks_the_network_and_ranks_by_the_total() -> None:
+    exchanges = FakeExchanges()
+    async with (
+        Services(make_settings(), transport=exchanges.transport) as services,
+        connect(services) as client,
+    ):
+        out = await call(
+            client,
+            "estimate_trading_fees",
+            notional_usd=1000,
+            exchanges=["kucoin", "bitget", "binance", "okx"],
+            withdraw_asset="USDT",
+            withdraw_network="tron",
+        )
+    assert out["withdraw_network"] == "TRC20"
+    totals = [(e["exchange"], (e["withdrawal"] or {}).get("total_cost_usd")) for e in out["estimates"]]
+    # $1.00 trades; TRC20: Bitget 1, Binance 1 (table), KuCoin 1.5 USDT; OKX has no figure
+    assert totals == [("bitget", 2.0), ("binance", 2.0), ("kucoin", 2.5), ("okx", None)]
+    assert all(e["withdrawal"] is None or e["withdrawal"]["network"] == "TRC20" for e in out["estimates"])
+
+
+async def test_without_withdraw_asset_the_answer_is_as_before_and_asks_nobody() -> None:
+    exchanges = FakeExchanges()
+    async with (
+        Services(make_settings(), transport=exchanges.transport) as services,
+        connect(services) as client,
+    ):
+        out = await call(client, "estimate_trading_fees", notional_usd=1000)
+    assert "withdraw_asset" not in out and all("withdrawal" not in e for e in out["estimates"])
+    assert exchanges.requests == [] and exchanges.prices.requests == []
+
+
+async def test_withdrawal_offline_comes_from_the_table() -> None:
+    exchanges = FakeExchanges()
+    async with Services(make_settings(offline=True), transport=exchanges.transport) as services:
+        async with connect(services) as client:
+            out = await call(
+                client,
+                "estimate_trading_fees",
+                notional_usd=1000,
+                exchanges=["gemini", "kucoin"],
+                withdraw_asset="BTC",
+            )
+    assert exchanges.requests == [] and exchanges.prices.requests == []
+    gemini, kucoin = out["estimates"]
+    assert gemini["withdrawal"]["fee"] == 0.0001 and gemini["withdrawal"]["source"] == "schedule"
+    assert kucoin["withdrawal"] is None  # read live only
+    assert out["withdraw_price_usd"] is not None and out["stale"] is True
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"withdraw_network": "TRC20"},  # a network without an asset
+        {"withdraw_asset": "ETH/USDT"},
+        {"withdraw_asset": ""},
+        {"withdraw_asset": "USDT", "withdraw_network": "dogecoin"},
+        {"withdraw_asset": "USDT", "notional_usd": -1},
+    ],
+)
+async def test_bad_withdrawal_arguments_are_invalid_before_any_request(arguments: dict[str, Any]) -> None:
+    exchanges = FakeExchanges()
+    async with (
+        Services(make_settings(), transport=exchanges.transport) as services,
+        connect(services) as client,
+    ):
+        error = await call_error(client, "estimate_trading_fees", **({"notional_usd": 1000} | arguments))
+    assert error["code"] == "INVALID_ARGUMENT"
+    assert exchanges.requests == [] and exchanges.prices.requests == []
+
+
 def test_fee_schedule_resources() -> None:
     index = json.loads(fee_schedule_index())
     assert len(index) == 10
@@ -209,7 +328,7 @@ async def test_tools_are_listed_with_schemas_and_annotations(services: Services)
     async with connect(services) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
     for name, open_world in (
-        ("estimate_trading_fees", False),
+        ("estimate_trading_fees", True),  # with withdraw_asset it asks KuCoin, Bitget and the price sources
         ("assess_leverage", False),
         ("estimate_network_fee", True),
     ):
