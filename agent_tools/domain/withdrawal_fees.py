@@ -116,7 +116,8 @@ class WithdrawalQuote:
     """One exchange's fee to withdraw an asset on one network, with where and when it was read.
 
     ``fee`` is the fixed part in the asset; ``fee_rate`` a percentage part (a fraction of the amount)
-    some exchanges add: KuCoin charges max(fee, amount × rate), Bitget burns the rate on top.
+    some exchanges add: KuCoin max(fee, amount × rate) (our reading of its field names, which its
+    spec does not spell out), Bitget the rate burned on top (its docs).
     """
 
     exchange: str
