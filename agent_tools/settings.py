@@ -32,6 +32,8 @@ DEFAULT_RATE_PER_MIN: dict[str, int] = {
     "evm_rpc": 120,  # public RPCs vary: conservative
     "solana_rpc": 100,  # api.mainnet-beta: 100 requests / 10 s per IP, kept well under
     "tokenmetrics": 60,  # undocumented: conservative
+    "kucoin": 60,  # public pool, weight 3 per currencies call; one cached list serves every asset
+    "bitget": 60,  # documented 3/s per IP for public/coins; kept well under
 }
 COINGECKO_DEMO_KEY_RATE_PER_MIN = 100
 
@@ -81,6 +83,8 @@ class Settings(BaseSettings):
     etherscan_api_key: SecretStr | None = None
     tokenmetrics_base_url: str = "https://api.tokenmetrics.com/v2"
     tokenmetrics_api_key: SecretStr | None = None
+    kucoin_base_url: str = "https://api.kucoin.com"
+    bitget_base_url: str = "https://api.bitget.com"
 
     # EVM JSON-RPC endpoints; unset = the chain's public default from the chain registry
     evm_rpc_ethereum: str | None = None
@@ -108,6 +112,8 @@ class Settings(BaseSettings):
     evm_rpc_rate_per_min: int | None = Field(default=None, gt=0)
     solana_rpc_rate_per_min: int | None = Field(default=None, gt=0)
     tokenmetrics_rate_per_min: int | None = Field(default=None, gt=0)
+    kucoin_rate_per_min: int | None = Field(default=None, gt=0)
+    bitget_rate_per_min: int | None = Field(default=None, gt=0)
 
     cache_url: str | None = Field(default=None, pattern=r"^(redis|rediss|unix)://")
     cache_max_entries: int = Field(default=10_000, gt=0)
@@ -126,6 +132,8 @@ class Settings(BaseSettings):
         "mempool_base_url",
         "etherscan_base_url",
         "tokenmetrics_base_url",
+        "kucoin_base_url",
+        "bitget_base_url",
         "solana_rpc_url",
         *(f"evm_rpc_{chain}" for chain in EVM_RPC_CHAINS),
     )

@@ -56,7 +56,7 @@ ok_call='(() => {
     return "ok";
 })()'
 
-expected="assess_address_risk assess_leverage assess_rug_pull_risk check_token_approvals check_url estimate_network_fee estimate_trading_fees get_grade get_price search_assets"
+expected="assess_address_risk assess_leverage assess_rug_pull_risk check_token_approvals check_url estimate_network_fee estimate_trading_fees estimate_withdrawal_fee get_grade get_price search_assets"
 version="$(node -p 'require("../node_modules/@modelcontextprotocol/inspector-cli/package.json").version')"
 echo "e2e: MCP Inspector CLI $version against the stdio server ($python -m agent_tools serve, offline)"
 inspect tools --method tools/list
@@ -102,6 +102,8 @@ call check_url '`risk_level ${s.risk_level}, lookalike_of ${s.lookalike_of}`' \
     --tool-arg url=https://binance.com.account-verify.io/login
 call assess_leverage '`liquidation ${s.liquidation_price} (${s.move_to_liquidation_pct} %), ${s.warnings.length} warning(s)`' \
     --tool-arg entry_price=60000 --tool-arg leverage=10 --tool-arg side=long --tool-arg margin_usd=1000
+call estimate_withdrawal_fee '`${s.estimates.length} estimates, cheapest ${s.estimates[0].exchange} ${s.estimates[0].fee} ${s.asset} on ${s.estimates[0].network}, source ${s.source}, stale ${s.stale}`' \
+    --tool-arg asset=BTC
 
 inspect bad_input --method tools/call --tool-name get_price --tool-arg 'symbols=[]'
 check bad_input "(() => {

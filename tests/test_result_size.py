@@ -10,9 +10,11 @@ import pytest
 from agent_tools.services import Services
 from tests.conftest import call, connect, make_settings
 from tests.fakes import chain as chain_fake
+from tests.fakes import exchanges as exchanges_fake
 from tests.fakes import security as security_fake
 from tests.fakes import wallet as wallet_fake
 from tests.fakes.chain import FakeChain
+from tests.fakes.exchanges import FakeExchanges
 from tests.fakes.grades import GradeFake
 from tests.fakes.wallet import WalletFake
 
@@ -30,6 +32,9 @@ CALLS = [
     ("check_token_approvals", {"chain": "bsc", "wallet": wallet_fake.WALLET}),
     ("check_token_approvals", {"chain": "ethereum", "wallet": wallet_fake.BUSY_WALLET}),
     ("check_url", {"url": "https://xn--bnance-pvf.com.account-verify.top/login"}),
+    ("estimate_withdrawal_fee", {"asset": "USDT"}),
+    ("estimate_withdrawal_fee", {"asset": "BTC"}),
+    ("assess_leverage", {"entry_price": 100, "leverage": 10, "side": "long"}),
 ]
 
 
@@ -43,11 +48,13 @@ async def test_offline_answers_are_small(tool: str, arguments: dict[str, object]
 @pytest.mark.looptime
 @pytest.mark.parametrize(("tool", "arguments"), CALLS, ids=[f"{t}-{i}" for i, (t, _) in enumerate(CALLS)])
 async def test_live_answers_are_small(tool: str, arguments: dict[str, object]) -> None:
-    chain, security, prices = FakeChain(), WalletFake(), GradeFake()
+    chain, security, prices, exchanges = FakeChain(), WalletFake(), GradeFake(), FakeExchanges()
 
     async def route(request: httpx.Request) -> httpx.Response:
         if request.url.host in security_fake.HOSTS:
             return await security.handle(request)
+        if request.url.host in exchanges_fake.HOSTS:
+            return await exchanges.handle(request)
         if request.url.host in chain_fake.HOSTS:
             return await chain.handle(request)
         return await prices.handle(request)  # CoinGecko (with history), DefiLlama, Binance

@@ -598,6 +598,16 @@ def load_fee_snapshot() -> FeeSnapshot:
     return FeeSnapshot.model_validate(json.loads(text))
 
 
+def snapshot_native_usd(chain: Chain, snapshot: FeeSnapshot | None = None) -> float | None:
+    """The coin price a snapshot estimate's USD figure was computed with, or None.
+
+    A gas-price entry carries that day's price and `estimate_from_snapshot` multiplies by it; a
+    fee-per-transaction entry is already in USD at a price the data does not give.
+    """
+    entry = (snapshot or load_fee_snapshot()).chains.get(chain.name)
+    return entry.native_usd if isinstance(entry, GasPriceSnapshot) else None
+
+
 def estimate_from_snapshot(
     chain: Chain, *, tx_type: str | int = "transfer", snapshot: FeeSnapshot | None = None
 ) -> NetworkFeeEstimate | None:

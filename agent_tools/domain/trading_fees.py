@@ -21,7 +21,7 @@ import importlib
 import itertools
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from importlib.abc import Traversable
 from importlib.resources import files
@@ -31,6 +31,12 @@ from urllib.parse import urlparse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Market = Literal["spot", "futures"]
+AsOfBasis = Literal["published", "read"]
+"""How a schedule's ``as_of`` was set: the date its source states, or (a source that states no
+date) the day the source was read."""
+
+STALE_AFTER = timedelta(days=365)
+"""A fee schedule older than this is reported stale: exchanges revise their tiers about yearly."""
 """``futures`` means USDT/USD-margined perpetual (and expiry) futures."""
 
 MARKETS: tuple[Market, ...] = ("spot", "futures")
@@ -43,6 +49,12 @@ entry taker rate is 1.2 %."""
 _USD_QUANTUM = Decimal("0.000001")
 SCHEDULE_PACKAGE = "agent_tools.data.fee_schedules"
 _ALIASES = {"gate.io": "gate", "gateio": "gate", "okex": "okx", "coinbaseadvanced": "coinbase"}
+
+
+def canonical_exchange(name: str) -> str:
+    """An exchange id as the data files name it: lower-case, with the common old names mapped."""
+    key = name.strip().lower()
+    return _ALIASES.get(key, key)
 
 
 def _https_url(value: str) -> str:
@@ -175,6 +187,8 @@ class ExchangeSchedule(_Frozen):
     name: NonEmpty
     source_url: HttpsUrl
     as_of: date | None
+    """The date of the oldest dated source the values rest on (see ``as_of_basis``)."""
+    as_of_basis: AsOfBasis | None = None
     source: Literal["curated", "ccxt"] = "curated"
     sources: list[HttpsUrl] = []
     notes: NonEmpty | None = None
@@ -182,8 +196,8 @@ class ExchangeSchedule(_Frozen):
 
     @model_validator(mode="after")
     def _dated(self) -> Self:
-        if self.source == "curated" and self.as_of is None:
-            raise ValueError("a curated schedule needs as_of")
+        if self.source == "curated" and (self.as_of is None or self.as_of_basis is None):
+            raise ValueError("a curated schedule needs as_of and as_of_basis")
         return self
 
 
@@ -208,6 +222,7 @@ class FeeEstimate(_Frozen):
     volume_used_usd: float
     """The 30-day volume the tier was picked with."""
     schedule_as_of: date | None
+    schedule_as_of_basis: AsOfBasis | None
     source: Literal["curated", "ccxt"]
     source_url: str
     verified: bool
@@ -270,6 +285,11 @@ def _schedule_files(directory: Traversable) -> list[Traversable]:
 def load_schedules() -> Mapping[str, ExchangeSchedule]:
     """The bundled curated schedules by exchange id, loaded and validated once."""
     return load_schedule_dir(files(SCHEDULE_PACKAGE))
+
+
+def schedule_is_stale(as_of: date | None, today: date) -> bool:
+    """Older than :data:`STALE_AFTER` on ``today`` (the caller's clock), or of unknown date."""
+    return as_of is None or today - as_of > STALE_AFTER
 
 
 def supported_exchanges() -> list[str]:
@@ -344,8 +364,7 @@ def ccxt_schedule(exchange_id: str) -> ExchangeSchedule | None:
 
 
 def _resolve(exchange: str, use_ccxt: bool) -> ExchangeSchedule:
-    key = exchange.strip().lower()
-    key = _ALIASES.get(key, key)
+    key = canonical_exchange(exchange)
     curated = load_schedules()
     if key in curated:
         return curated[key]
@@ -500,6 +519,7 @@ def _estimate(
         discount_applied=applied,
         volume_used_usd=float(volume),
         schedule_as_of=schedule.as_of,
+        schedule_as_of_basis=schedule.as_of_basis,
         source=schedule.source,
         source_url=schedule.source_url,
         verified=verified,

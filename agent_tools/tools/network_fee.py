@@ -25,6 +25,7 @@ from agent_tools.domain.network_fees import (
     estimate_from_snapshot,
     load_fee_snapshot,
     resolve_tx_size,
+    snapshot_native_usd,
     solana_minimum_estimate,
 )
 from agent_tools.errors import AgentToolsError, InvalidArgument, NotFound
@@ -111,7 +112,8 @@ def _without_live_fees(
             f"fee_native is null: the snapshot gives this fee in USD only, no {chain.native_symbol} amount"
         )
     price_source = "snapshot" if estimate.standard.fee_usd is not None else None
-    return _result(estimate, warnings, stale=True, native_usd=None, price_source=price_source)
+    native_usd = snapshot_native_usd(chain, snapshot)
+    return _result(estimate, warnings, stale=True, native_usd=native_usd, price_source=price_source)
 
 
 def _result(

@@ -125,8 +125,11 @@ def test_stop_loss_on_wrong_side_of_entry(side: Side, stop: float) -> None:
         ({"side": "up"}, "side must be 'long' or 'short'"),
         ({"maintenance_margin_rate": -0.01}, "maintenance_margin_rate"),
         ({"maintenance_margin_rate": 0.1}, "liquidated on opening"),
-        ({"position_usd": None}, "exactly one of position_usd"),
-        ({"margin_usd": 10}, "exactly one of position_usd"),
+        ({"margin_usd": 10}, "at most one of position_usd"),
+        ({"maintenance_amount_usd": -1}, "maintenance_amount_usd must be >= 0"),
+        ({"maintenance_amount_usd": math.nan}, "finite"),
+        ({"maintenance_amount_usd": 5, "position_usd": None}, "needs the size"),
+        ({"maintenance_amount_usd": 0, "maintenance_margin_rate": 0.1}, "liquidated on opening"),
         ({"position_usd": -5}, "position_usd must be > 0"),
         ({"position_usd": math.inf}, "finite"),
         ({"stop_loss_price": -1}, "stop_loss_price must be > 0"),
@@ -137,6 +140,94 @@ def test_invalid_input_raises_value_error(kwargs: dict[str, object], message: st
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         assess_leverage(**args)  # type: ignore[arg-type]
+
+
+# --- without a size ------------------------------------------------------------------------------
+
+
+def test_without_a_size_the_liquidation_point_and_the_table_in_percent_of_margin_still_come_back() -> None:
+    """The call an agent makes first: entry, leverage and side only."""
+    r = assess_leverage(entry_price=100, leverage=10, side="long")
+    assert (r.liquidation_price, r.move_to_liquidation_pct) == (90.5, -9.5)
+    assert (r.position_usd, r.margin_usd, r.quantity) == (None, None, None)
+    assert [row.pnl_usd for row in r.pnl_table] == [None] * len(PNL_TABLE_MOVES_PCT)
+    # every 1 % move is 10 % of margin; from −9.5 % on, the whole margin is gone
+    assert [(row.price_move_pct, row.pnl_pct_of_margin, row.liquidated) for row in r.pnl_table[2:8]] == [
+        (-10, -100, True),
+        (-5, -50, False),
+        (-2, -20, False),
+        (-1, -10, False),
+        (1, 10, False),
+        (2, 20, False),
+    ]
+    assert any("wipes out the whole margin" in w for w in r.warnings)
+
+
+def test_the_table_in_percent_of_margin_is_the_same_with_and_without_a_size() -> None:
+    sized = assess_leverage(entry_price=2_000, leverage=5, side="short", margin_usd=300)
+    bare = assess_leverage(entry_price=2_000, leverage=5, side="short")
+    assert [r.pnl_pct_of_margin for r in sized.pnl_table] == [r.pnl_pct_of_margin for r in bare.pnl_table]
+    assert sized.liquidation_price == bare.liquidation_price
+
+
+def test_stop_loss_without_a_size_is_given_in_percent_of_margin() -> None:
+    r = assess_leverage(entry_price=100, leverage=10, side="long", stop_loss_price=97)
+    assert (r.stop_loss_pnl_usd, r.stop_loss_pnl_pct_of_margin) == (None, -30)
+    beyond = assess_leverage(entry_price=100, leverage=10, side="long", stop_loss_price=85)
+    assert beyond.stop_loss_pnl_pct_of_margin == -100
+    assert any("never triggers" in w and "the whole margin" in w for w in beyond.warnings)
+
+
+# --- Binance's isolated formula -----------------------------------------------------------------
+
+
+def test_binance_isolated_formula_hand_computed() -> None:
+    """LP = (WB + cum − s·Q·EP) / (Q·MMR − s·Q), WB = Q·EP/L (Binance FAQ, isolated: TMM = UPNL = 0)."""
+    # long 100 units at 100, 10x, mmr 0.5 %, cum 0: (1,000 − 10,000) / (0.5 − 100) = 90.4522613...
+    r = assess_leverage(
+        entry_price=100, leverage=10, side="long", position_usd=10_000, maintenance_amount_usd=0
+    )
+    assert r.formula == "binance_isolated" and r.liquidation_price == pytest.approx(90.45226131, abs=1e-8)
+    # cum 50: (1,000 + 50 − 10,000) / (0.5 − 100) = 89.9497487...
+    r = assess_leverage(
+        entry_price=100, leverage=10, side="long", position_usd=10_000, maintenance_amount_usd=50
+    )
+    assert r.liquidation_price == pytest.approx(89.94974874, abs=1e-8)
+    # short 3x: (3,333.33 + 0 + 10,000) / (0.5 + 100) = 132.66998...; the default says 132.8333
+    short = assess_leverage(
+        entry_price=100, leverage=3, side="short", margin_usd=3_333.33, maintenance_amount_usd=0
+    )
+    default = assess_leverage(entry_price=100, leverage=3, side="short", margin_usd=3_333.33)
+    assert short.liquidation_price == pytest.approx(132.66998342, abs=1e-6)
+    assert default.liquidation_price == pytest.approx(132.83333333, abs=1e-6)
+    assert default.formula == "entry_notional"
+
+
+def test_binance_formula_matches_the_exchange_equation_at_the_liquidation_price() -> None:
+    """At LP the isolated equity equals the maintenance margin: WB + s·Q·(LP − EP) = Q·LP·MMR − cum."""
+    for side, sign in (("long", 1), ("short", -1)):
+        r = assess_leverage(
+            entry_price=60_000,
+            leverage=20,
+            side=side,  # type: ignore[arg-type]
+            position_usd=250_000,
+            maintenance_margin_rate=0.01,
+            maintenance_amount_usd=1_300,
+        )
+        assert r.liquidation_price is not None and r.quantity is not None and r.margin_usd is not None
+        lp, q = r.liquidation_price, r.quantity
+        equity = r.margin_usd + sign * q * (lp - 60_000)
+        assert equity == pytest.approx(q * lp * 0.01 - 1_300, rel=1e-6)  # LP is rounded to 10 digits
+
+
+def test_binance_one_x_long_cannot_be_liquidated() -> None:
+    """At 1x the margin covers the whole position: Binance's LP is 0 ("--"); the default says 0.5."""
+    r = assess_leverage(entry_price=100, leverage=1, side="long", maintenance_amount_usd=0)
+    assert (r.liquidation_price, r.move_to_liquidation_pct) == (None, None)
+    assert not any(row.liquidated for row in r.pnl_table)
+    assert any("No price move liquidates" in w for w in r.warnings)
+    default = assess_leverage(entry_price=100, leverage=1, side="long")
+    assert default.liquidation_price == 0.5
 
 
 _prices = st.floats(min_value=1e-6, max_value=1e7, allow_nan=False, allow_infinity=False)
@@ -193,3 +284,24 @@ def test_loss_never_exceeds_margin(entry: float, lev: float, size: float, mmr: f
         assert row.pnl_pct_of_margin >= -100
         if row.liquidated:
             assert row.pnl_usd == -r.margin_usd
+
+
+@given(entry=_prices, lev=_leverages, mmr=_mmrs, side=_sides, size=_sizes)
+def test_binance_liquidation_leaves_exactly_the_maintenance_margin(
+    entry: float, lev: float, mmr: float, side: Side, size: float
+) -> None:
+    r = assess_leverage(
+        entry_price=entry,
+        leverage=lev,
+        side=side,
+        position_usd=size,
+        maintenance_margin_rate=mmr,
+        maintenance_amount_usd=0,
+    )
+    assert r.margin_usd is not None and r.quantity is not None
+    if r.liquidation_price is None:  # a long whose margin covers the maintenance margin down to 0
+        assert side == "long"
+        return
+    sign = 1 if side == "long" else -1
+    equity = r.margin_usd + sign * r.quantity * (r.liquidation_price - entry)
+    assert equity == pytest.approx(r.quantity * r.liquidation_price * mmr, rel=1e-6, abs=1e-6 * size)

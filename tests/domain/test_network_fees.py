@@ -30,6 +30,7 @@ from agent_tools.domain.network_fees import (
     fee_profile,
     load_fee_snapshot,
     resolve_tx_size,
+    snapshot_native_usd,
     solana_fee_estimate,
     solana_minimum_estimate,
 )
@@ -324,6 +325,15 @@ def test_bundled_snapshot_loads_and_converts() -> None:
     assert btc.standard.fee_rate is None
     assert any("whatever their size" in n for n in btc.notes)
     assert estimate_from_snapshot(BY_NAME["solana"]) is None
+
+
+def test_snapshot_states_the_price_its_usd_figure_used() -> None:
+    eth = estimate_from_snapshot(BY_NAME["ethereum"])
+    price = snapshot_native_usd(BY_NAME["ethereum"])
+    assert eth is not None and eth.standard.fee_native is not None and price is not None
+    assert eth.standard.fee_usd == pytest.approx(eth.standard.fee_native * price, rel=1e-5)
+    assert snapshot_native_usd(BY_NAME["bitcoin"]) is None  # USD per transaction: no coin price used
+    assert snapshot_native_usd(BY_NAME["solana"]) is None  # not in the snapshot
 
 
 def test_solana_minimum_is_the_base_fee_per_signature_and_nothing_more() -> None:

@@ -29,6 +29,7 @@ from agent_tools.domain.trading_fees import (
     load_schedule_dir,
     load_schedules,
     pick_tier,
+    schedule_is_stale,
     supported_exchanges,
 )
 
@@ -43,6 +44,7 @@ def _flat(maker: str, taker: str) -> ExchangeSchedule:
         name="Flat",
         source_url="https://example.com/fees",
         as_of=date(2026, 1, 1),
+        as_of_basis="published",
         markets={
             "spot": MarketSchedule(
                 volume_basis="test",
@@ -77,6 +79,41 @@ def test_every_shipped_file_validates_and_covers_required_exchanges() -> None:
         assert "spot" in schedule.markets
 
 
+TODAY = date(2026, 12, 1)
+
+
+@pytest.mark.parametrize("exchange", sorted(REQUIRED))
+def test_each_schedule_file_is_dated_by_its_source(exchange: str) -> None:
+    """as_of is the source's date (or the day it was read, said so), never in the future."""
+    schedule = load_schedules()[exchange]
+    assert schedule.as_of is not None and schedule.as_of_basis in ("published", "read")
+    assert date(2015, 1, 1) <= schedule.as_of <= TODAY
+    assert all(url.startswith("https://") for url in [schedule.source_url, *schedule.sources])
+    assert schedule.notes is not None
+    if schedule.as_of_basis == "read":  # an undated source must say that it is undated
+        assert "read" in schedule.notes
+
+
+def test_gemini_spot_is_the_exchanges_own_2020_page_and_is_stale() -> None:
+    gemini = load_schedules()["gemini"]
+    assert (gemini.as_of, gemini.as_of_basis) == (date(2020, 9, 23), "published")
+    entry = gemini.markets["spot"].tiers[0]
+    assert (entry.maker_rate, entry.taker_rate, entry.verified) == (
+        Decimal("0.0025"),
+        Decimal("0.0035"),
+        True,
+    )
+    assert schedule_is_stale(gemini.as_of, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "stale"),
+    [(date(2025, 12, 1), False), (date(2025, 11, 30), True), (TODAY, False), (None, True)],
+)
+def test_a_schedule_over_a_year_old_is_stale(as_of: date | None, stale: bool) -> None:
+    assert schedule_is_stale(as_of, TODAY) is stale
+
+
 def test_load_schedules_is_cached() -> None:
     assert load_schedules() is load_schedules()
 
@@ -95,6 +132,7 @@ def _valid_file() -> dict[str, Any]:
         "name": "Broken",
         "source_url": "https://example.com/fees",
         "as_of": "2026-01-01",
+        "as_of_basis": "published",
         "markets": {
             "spot": {
                 "volume_basis": "30-day volume",
@@ -132,6 +170,10 @@ def _http_url(d: dict[str, Any]) -> None:
     d["source_url"] = "http://example.com/fees"
 
 
+def _undated_basis(d: dict[str, Any]) -> None:
+    del d["as_of_basis"]
+
+
 def _bad_date(d: dict[str, Any]) -> None:
     d["as_of"] = "last week"
 
@@ -165,6 +207,7 @@ def _first_tier_not_zero(d: dict[str, Any]) -> None:
         _not_ascending,
         _http_url,
         _bad_date,
+        _undated_basis,
         _rate_out_of_range,
         _discount_out_of_range,
         _upper_case_id,

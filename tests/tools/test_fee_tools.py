@@ -19,6 +19,7 @@ from agent_tools.tools.trading_fees import fee_schedule, fee_schedule_index
 from agent_tools.upstream import LoopClock
 from tests.conftest import call, call_error, connect, make_settings
 from tests.fakes.chain import FakeChain
+from tests.fakes.exchanges import FakeExchanges
 from tests.fakes.upstream import Fault
 
 KEY = "ES-SECRET-KEY-123"
@@ -69,7 +70,14 @@ async def test_ranking_for_1000_usd_50_trades_a_month(services: Services) -> Non
     assert (top["fee_per_trade_usd"], top["monthly_fee_usd"], top["annual_fee_usd"]) == (1.0, 50.0, 600.0)
     assert all(e["annual_fee_usd"] == pytest.approx(12 * e["monthly_fee_usd"]) for e in estimates)
     assert out["volume_30d_usd"] == 50_000.0 and out["market"] == "spot"
-    assert out["source"] == "curated" and out["as_of"] == "2026-11-26" and out["stale"] is False
+    # as_of is the oldest schedule's own date: Gemini's page of 2020-09-23, so the answer is stale
+    assert out["source"] == "curated" and out["as_of"] == "2020-09-23" and out["stale"] is True
+    [old] = [w for w in out["warnings"] if "over a year old" in w]
+    assert "gemini (2020-09-23)" in old and "binance (2024-07-11)" in old and "kraken" not in old
+    by_id = {e["exchange"]: e for e in estimates}
+    assert (by_id["kraken"]["stale"], by_id["okx"]["schedule_as_of"]) == (False, "2026-11-26")
+    [read] = [w for w in out["warnings"] if w.startswith("Dated by the day their source was read")]
+    assert all(name in read for name in ("okx", "bybit", "gate", "coinbase")) and "kraken" not in read
     assert "notional × trades_per_month = $50,000.00" in out["warnings"][0]
     [unverified] = [w for w in out["warnings"] if "verified: false" in w]
     assert "bybit (VIP 0)" in unverified and "binance" not in unverified
@@ -94,6 +102,31 @@ async def test_twenty_trades_at_two_tenths_of_a_percent(services: Services) -> N
         40.0,
         480.0,
     )
+
+
+async def test_gemini_entry_tier_is_the_exchanges_own_page(services: Services) -> None:
+    """Gemini's ActiveTrader page (Last Modified 2020-09-23) says 0.25 % maker / 0.35 % taker."""
+    async with connect(services) as client:
+        out = await call(client, "estimate_trading_fees", notional_usd=1000, exchanges=["gemini"])
+    [gemini] = out["estimates"]
+    assert (gemini["maker_rate"], gemini["taker_rate"], gemini["verified"]) == (0.0025, 0.0035, True)
+    assert (gemini["schedule_as_of"], gemini["stale"]) == ("2020-09-23", True)
+    assert gemini["fee_per_trade_usd"] == 3.5 and out["stale"] is True
+
+
+class FreshWall(LoopClock):
+    """The wall at 2021-01-01: Gemini's 2020 page was then under a year old."""
+
+    def wall(self) -> float:
+        return datetime(2021, 1, 1, tzinfo=UTC).timestamp()
+
+
+async def test_staleness_follows_the_injected_clock_not_the_machine(chain: FakeChain) -> None:
+    async with Services(make_settings(), clock=FreshWall(), transport=chain.transport) as services:
+        async with connect(services) as client:
+            out = await call(client, "estimate_trading_fees", notional_usd=1000, exchanges=["gemini"])
+    assert out["estimates"][0]["stale"] is False and out["stale"] is False
+    assert not any("over a year old" in w for w in out["warnings"])
 
 
 async def test_native_token_discount_and_given_volume(services: Services) -> None:
@@ -156,11 +189,130 @@ async def test_bad_trading_fee_arguments_are_invalid(services: Services, argumen
     assert error["code"] == "INVALID_ARGUMENT"
 
 
+# --- estimate_trading_fees with one withdrawal: the all-in cost ------------------------------------
+
+
+async def test_cheapest_place_to_buy_1000_of_eth_and_move_it_is_one_call() -> None:
+    exchanges = FakeExchanges()
+    async with (
+        Services(make_settings(), transport=exchanges.transport) as services,
+        connect(services) as client,
+    ):
+        out = await call(
+            client,
+            "estimate_trading_fees",
+            notional_usd=1000,
+            exchanges=["kucoin", "binance", "bitget", "kraken"],
+            withdraw_asset="eth",
+        )
+    assert (out["withdraw_asset"], out["withdraw_network"], out["withdraw_price_usd"]) == (
+        "ETH",
+        None,
+        2700.0,
+    )
+    # KuCoin: $1.00 trade + 0.0012 ETH × $2,700 = $3.24 live; Binance: $1.00 + 0.00168 ETH = $4.536 (table)
+    kucoin, binance, kraken, bitget = out["estimates"]
+    assert (kucoin["exchange"], kucoin["withdrawal"]) == (
+        "kucoin",
+        {
+            "network": "ERC20",
+            "fee": 0.0012,
+            "fee_usd": 3.24,
+            "source": "live",
+            "verified": True,
+            "stale": False,
+            "total_cost_usd": 4.24,
+        },
+    )
+    assert (binance["exchange"], binance["withdrawal"]["total_cost_usd"]) == ("binance", 5.536)
+    assert binance["withdrawal"]["verified"] is False and binance["withdrawal"]["stale"] is True
+    assert (kraken["exchange"], kraken["withdrawal"]["total_cost_usd"]) == (
+        "kraken",
+        13.45,
+    )  # $4 + 0.0035 ETH
+    assert (bitget["exchange"], bitget["withdrawal"]) == ("bitget", None)  # Bitget lists no ETH here: last
+    assert any(w.startswith("No ETH withdrawal figure for: bitget") for w in out["warnings"])
+    # the trade figures themselves are unchanged
+    assert (kucoin["fee_per_trade_usd"], kucoin["monthly_fee_usd"]) == (1.0, 1.0)
+
+
+async def test_withdraw_network_picks_the_network_and_ranks_by_the_total() -> None:
+    exchanges = FakeExchanges()
+    async with (
+        Services(make_settings(), transport=exchanges.transport) as services,
+        connect(services) as client,
+    ):
+        out = await call(
+            client,
+            "estimate_trading_fees",
+            notional_usd=1000,
+            exchanges=["kucoin", "bitget", "binance", "okx"],
+            withdraw_asset="USDT",
+            withdraw_network="tron",
+        )
+    assert out["withdraw_network"] == "TRC20"
+    totals = [(e["exchange"], (e["withdrawal"] or {}).get("total_cost_usd")) for e in out["estimates"]]
+    # $1.00 trades; TRC20: Bitget 1, Binance 1 (table), KuCoin 1.5 USDT; OKX has no figure
+    assert totals == [("bitget", 2.0), ("binance", 2.0), ("kucoin", 2.5), ("okx", None)]
+    assert all(e["withdrawal"] is None or e["withdrawal"]["network"] == "TRC20" for e in out["estimates"])
+
+
+async def test_without_withdraw_asset_the_answer_is_as_before_and_asks_nobody() -> None:
+    exchanges = FakeExchanges()
+    async with (
+        Services(make_settings(), transport=exchanges.transport) as services,
+        connect(services) as client,
+    ):
+        out = await call(client, "estimate_trading_fees", notional_usd=1000)
+    assert "withdraw_asset" not in out and all("withdrawal" not in e for e in out["estimates"])
+    assert exchanges.requests == [] and exchanges.prices.requests == []
+
+
+async def test_withdrawal_offline_comes_from_the_table() -> None:
+    exchanges = FakeExchanges()
+    async with Services(make_settings(offline=True), transport=exchanges.transport) as services:
+        async with connect(services) as client:
+            out = await call(
+                client,
+                "estimate_trading_fees",
+                notional_usd=1000,
+                exchanges=["gemini", "kucoin"],
+                withdraw_asset="BTC",
+            )
+    assert exchanges.requests == [] and exchanges.prices.requests == []
+    gemini, kucoin = out["estimates"]
+    assert gemini["withdrawal"]["fee"] == 0.0001 and gemini["withdrawal"]["source"] == "schedule"
+    assert kucoin["withdrawal"] is None  # read live only
+    assert out["withdraw_price_usd"] is not None and out["stale"] is True
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"withdraw_network": "TRC20"},  # a network without an asset
+        {"withdraw_asset": "ETH/USDT"},
+        {"withdraw_asset": ""},
+        {"withdraw_asset": "USDT", "withdraw_network": "dogecoin"},
+        {"withdraw_asset": "USDT", "notional_usd": -1},
+    ],
+)
+async def test_bad_withdrawal_arguments_are_invalid_before_any_request(arguments: dict[str, Any]) -> None:
+    exchanges = FakeExchanges()
+    async with (
+        Services(make_settings(), transport=exchanges.transport) as services,
+        connect(services) as client,
+    ):
+        error = await call_error(client, "estimate_trading_fees", **({"notional_usd": 1000} | arguments))
+    assert error["code"] == "INVALID_ARGUMENT"
+    assert exchanges.requests == [] and exchanges.prices.requests == []
+
+
 def test_fee_schedule_resources() -> None:
     index = json.loads(fee_schedule_index())
     assert len(index) == 10
     binance = next(e for e in index if e["exchange"] == "binance")
-    assert binance["markets"] == ["spot", "futures"] and binance["as_of"] == "2026-11-26"
+    assert binance["markets"] == ["spot", "futures"] and binance["as_of"] == "2024-07-11"
+    assert binance["as_of_basis"] == "published"
     assert binance["source_url"].startswith("https://") and 0 < binance["verified_tier_share"] < 1
     assert binance["resource"] == "fees://exchanges/binance"
     schedule = json.loads(fee_schedule("Binance"))
@@ -176,7 +328,7 @@ async def test_tools_are_listed_with_schemas_and_annotations(services: Services)
     async with connect(services) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
     for name, open_world in (
-        ("estimate_trading_fees", False),
+        ("estimate_trading_fees", True),  # with withdraw_asset it asks KuCoin, Bitget and the price sources
         ("assess_leverage", False),
         ("estimate_network_fee", True),
     ):
@@ -244,15 +396,54 @@ async def test_stop_loss_and_custom_maintenance_margin(services: Services) -> No
     assert out["liquidation_price"] == 81.0 and out["stop_loss_pnl_usd"] == -250.0
 
 
+async def test_leverage_without_a_size_answers_the_first_question_an_agent_asks(services: Services) -> None:
+    async with connect(services) as client:
+        out = await call(client, "assess_leverage", entry_price=100, leverage=10, side="long")
+    assert (out["liquidation_price"], out["move_to_liquidation_pct"]) == (90.5, -9.5)
+    assert (out["position_usd"], out["margin_usd"], out["quantity"]) == (None, None, None)
+    assert row(out, -5) == {
+        "price_move_pct": -5.0,
+        "price": 95.0,
+        "pnl_usd": None,
+        "pnl_pct_of_margin": -50.0,
+        "liquidated": False,
+    }
+    assert out["summary"] == (
+        "A 10x long from 100. Liquidated if the price falls 9.5 % to 90.5, losing the whole margin; "
+        "every 1 % move is 10 % of margin."
+    )
+
+
+async def test_leverage_exchange_exact_mode_is_binance_isolated(services: Services) -> None:
+    async with connect(services) as client:
+        out = await call(
+            client,
+            "assess_leverage",
+            entry_price=100,
+            leverage=10,
+            side="long",
+            position_usd=10_000,
+            maintenance_amount_usd=50,
+        )
+    # (1,000 + 50 − 10,000) / (100 × 0.005 − 100) = 89.9497487...
+    assert out["formula"] == "binance_isolated" and out["maintenance_amount_usd"] == 50.0
+    assert out["liquidation_price"] == pytest.approx(89.94974874, abs=1e-8)
+
+
 @pytest.mark.parametrize(
     "arguments",
     [
         {"margin_usd": 1000, "position_usd": 10_000},
-        {},
+        {"margin_usd": 1000, "leverage": 0},
+        {"margin_usd": 1000, "leverage": -10},
+        {"maintenance_amount_usd": -1},
+        {"maintenance_amount_usd": "NaN"},  # a float NaN reaches the server as null (JSON has no NaN)
+        {"maintenance_amount_usd": 50},  # a USD amount needs the size
         {"margin_usd": 1000, "leverage": 0.5},
         {"margin_usd": 1000, "leverage": 200},
         {"margin_usd": 1000, "leverage": float("nan")},
-        {"margin_usd": float("inf")},
+        {"margin_usd": "Infinity"},
+        {"position_usd": "-Infinity"},
         {"margin_usd": -5},
         {"margin_usd": 1000, "side": "sideways"},
         {"margin_usd": 1000, "maintenance_margin_rate": 0.2},
@@ -404,6 +595,7 @@ async def test_everything_down_answers_from_the_snapshot(services: Services, cha
         out = await call(client, "estimate_network_fee", chain="bitcoin")
     assert out["source"] == "snapshot" and out["stale"] is True and out["as_of"] == "2022-04-29"
     assert tier(out)["fee_usd"] == 1.8557 and tier(out)["fee_native"] is None
+    assert out["native_usd"] is None  # a USD-only daily average: no BTC price was used
     assert out["warnings"][0] == "mempool.space unavailable: mempool.space failed with HTTP 503"
     assert any("no live fee source answered" in w for w in out["warnings"])
 
@@ -462,6 +654,9 @@ async def test_offline_answers_from_the_snapshot_without_requests(chain: FakeCha
             bsc = await call_error(client, "estimate_network_fee", chain="bsc")
     assert eth["source"] == "snapshot" and eth["stale"] is True and eth["as_of"] == "2026-06-02"
     assert tier(eth)["fee_rate"] == 1.3666068 and tier(eth)["fee_usd"] is not None
+    # the USD figure used the snapshot's own ETH price of that day: the answer says which
+    assert (eth["native_usd"], eth["price_source"]) == (1857.16, "snapshot")
+    assert tier(eth)["fee_usd"] == pytest.approx(tier(eth)["fee_native"] * 1857.16, rel=1e-5)
     assert eth["warnings"][0].startswith("offline mode (AGENT_TOOLS_OFFLINE=1)")
     assert (sol["source"], sol["compute_units"], sol["slow"]["fee_smallest_unit"]) == (
         "protocol-minimum",

@@ -1,0 +1,101 @@
+"""Bitget public coin list: withdrawal fee and minimum per chain (wallet-and-withdrawal-apis.md B.2).
+
+`GET /api/v2/spot/public/coins` is public (no key; 3 requests/s per IP) and lists every coin with
+its `chains[]`; one cached list answers every asset. Bitget wraps answers in `{"code": "00000",
+"msg": "success", "requestTime": ..., "data": [...]}` and sends booleans as the strings "true"/
+"false"; a non-success code is a refusal, classified here and never repeated beyond the code.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, cast
+
+import httpx
+from pydantic import BeforeValidator, FailFast, StringConstraints
+
+from agent_tools.errors import AgentToolsError, UpstreamBadResponse, UpstreamRateLimited
+from agent_tools.settings import Settings
+from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Retryable, Upstream
+from agent_tools.upstream._bodies import Body, BodyAdapter
+
+COINS_PATH = "/api/v2/spot/public/coins"
+PUBLIC_URL = "https://api.bitget.com" + COINS_PATH
+"""Where the numbers come from, as answers cite it (the configured base URL may be a mirror)."""
+TTL_S = 300.0
+GRACE_S = 6 * 3600.0
+SUCCESS = "00000"
+RATE_LIMITED = "429"
+
+Amount = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{1,15}(\.\d{1,18})?$")]
+"""A non-negative decimal string ("0.005"); anything else is drift, refused before caching."""
+_PLAIN_CODE = re.compile(r"\d{1,10}")
+
+
+def _flag(value: object) -> object:
+    """Bitget's "true"/"false" strings as booleans; anything else is left for validation to refuse."""
+    return {"true": True, "false": False}.get(value, value) if isinstance(value, str) else value
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+
+
+class BitgetChain(Body):
+    """One chain of a coin. `extraWithdrawFee` is a fraction burned on-chain (0.1 = 10 %)."""
+
+    chain: str
+    withdrawable: Flag
+    withdrawFee: Amount
+    extraWithdrawFee: Amount | None = None
+    minWithdrawAmount: Amount | None = None
+
+
+class BitgetCoin(Body):
+    coin: str
+    chains: list[BitgetChain]
+
+
+class _Coins(Body):
+    code: Literal["00000"]
+    data: Annotated[list[BitgetCoin], FailFast()]
+
+
+_COINS = BodyAdapter(_Coins)
+
+
+def _error_hook(response: httpx.Response, body: Any) -> AgentToolsError | Retryable | None:
+    """A body whose `code` is not 00000: 429 is Bitget's rate limit, anything else a refusal."""
+    if not isinstance(body, dict) or response.status_code >= 500:  # 5xx: retried by the pipeline
+        return None
+    code = cast(dict[str, object], body).get("code")
+    if code is None or code == SUCCESS:
+        return None
+    if code == RATE_LIMITED or response.status_code == 429:
+        return Retryable(UpstreamRateLimited("bitget", "Bitget is rate limiting"))
+    shown = f" (code {code})" if isinstance(code, str) and _PLAIN_CODE.fullmatch(code) else ""
+    return UpstreamBadResponse("bitget", f"Bitget refused the coin list request{shown}")
+
+
+def spec(settings: Settings) -> ProviderSpec:
+    return ProviderSpec(
+        name="bitget",
+        display="Bitget",
+        base_url=settings.bitget_base_url,
+        rate_per_min=settings.rate_per_min("bitget"),
+        error_hook=_error_hook,
+        hint="lower AGENT_TOOLS_BITGET_RATE_PER_MIN, or try again later",
+    )
+
+
+class Bitget:
+    def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
+        self._up = Upstream(pipeline, spec(settings))
+
+    @property
+    def spec(self) -> ProviderSpec:
+        return self._up.spec
+
+    async def coins(self) -> Fetched[list[BitgetCoin]]:
+        """Every coin Bitget lists, with its chains' withdrawal fees and minimums."""
+        fetched = await self._up.get(COINS_PATH, None, _COINS, ttl=TTL_S, grace=GRACE_S)
+        return Fetched(fetched.value.data, fetched.fetched_at, fetched.stale)

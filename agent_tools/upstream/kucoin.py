@@ -1,0 +1,96 @@
+"""KuCoin public currency list: withdrawal fee and minimum per chain (wallet-and-withdrawal-apis.md B.1).
+
+`GET /api/v3/currencies` is public (no key) and lists every currency with its `chains[]`; one
+cached list answers every asset, so asking about a currency KuCoin does not list is a plain
+absence in a list KuCoin answered, never a guessed "not found". KuCoin wraps every answer in
+`{"code": "200000", "data": ...}`; any other code is a refusal, read here to classify it and
+never repeated beyond the code itself.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, cast
+
+import httpx
+from pydantic import FailFast, StringConstraints
+
+from agent_tools.errors import AgentToolsError, UpstreamBadResponse, UpstreamRateLimited
+from agent_tools.settings import Settings
+from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Retryable, Upstream
+from agent_tools.upstream._bodies import Body, BodyAdapter
+
+CURRENCIES_PATH = "/api/v3/currencies"
+PUBLIC_URL = "https://api.kucoin.com" + CURRENCIES_PATH
+"""Where the numbers come from, as answers cite it (the configured base URL may be a mirror)."""
+TTL_S = 300.0
+"""Withdrawal fees move with network congestion, a few times a day at most."""
+GRACE_S = 6 * 3600.0
+SUCCESS = "200000"
+RATE_LIMITED = "429000"
+
+Amount = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{1,15}(\.\d{1,18})?$")]
+"""A non-negative decimal string ("0.0005"); anything else is drift, refused before caching."""
+_PLAIN_CODE = re.compile(r"\d{1,10}")
+
+
+class KucoinChain(Body):
+    """One chain of a currency. Fields KuCoin leaves null for a chain are unknown, not zero."""
+
+    chainName: str
+    chainId: str
+    withdrawalMinSize: Amount | None = None
+    withdrawalMinFee: Amount | None = None
+    withdrawFeeRate: Amount | None = None
+    isWithdrawEnabled: bool
+
+
+class KucoinCurrency(Body):
+    currency: str
+    chains: list[KucoinChain] | None = None  # null for currencies that cannot be moved on-chain
+
+
+class _Currencies(Body):
+    code: Literal["200000"]
+    data: Annotated[list[KucoinCurrency], FailFast()]
+
+
+_CURRENCIES = BodyAdapter(_Currencies)
+
+
+def _error_hook(response: httpx.Response, body: Any) -> AgentToolsError | Retryable | None:
+    """A body whose `code` is not 200000: 429000 is KuCoin's rate limit, anything else a refusal."""
+    if not isinstance(body, dict) or response.status_code >= 500:  # 5xx: retried by the pipeline
+        return None
+    code = cast(dict[str, object], body).get("code")
+    if code is None or code == SUCCESS:
+        return None
+    if code == RATE_LIMITED:
+        return Retryable(UpstreamRateLimited("kucoin", "KuCoin is rate limiting"))
+    shown = f" (code {code})" if isinstance(code, str) and _PLAIN_CODE.fullmatch(code) else ""
+    return UpstreamBadResponse("kucoin", f"KuCoin refused the currency list request{shown}")
+
+
+def spec(settings: Settings) -> ProviderSpec:
+    return ProviderSpec(
+        name="kucoin",
+        display="KuCoin",
+        base_url=settings.kucoin_base_url,
+        rate_per_min=settings.rate_per_min("kucoin"),
+        error_hook=_error_hook,
+        hint="lower AGENT_TOOLS_KUCOIN_RATE_PER_MIN, or try again later",
+    )
+
+
+class Kucoin:
+    def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
+        self._up = Upstream(pipeline, spec(settings))
+
+    @property
+    def spec(self) -> ProviderSpec:
+        return self._up.spec
+
+    async def currencies(self) -> Fetched[list[KucoinCurrency]]:
+        """Every currency KuCoin lists, with its chains' withdrawal fees and minimums."""
+        fetched = await self._up.get(CURRENCIES_PATH, None, _CURRENCIES, ttl=TTL_S, grace=GRACE_S)
+        return Fetched(fetched.value.data, fetched.fetched_at, fetched.stale)
