@@ -117,6 +117,10 @@ class Upstream:
             adapter=adapter,
         )
 
+    async def budget_left(self) -> int:
+        """Requests this provider could send now without waiting (see Pipeline.budget_left)."""
+        return await self._p.budget_left(self.spec)
+
     # -- one load: limiter, retries, HTTP, parse ------------------------------------------
 
     async def _load(
