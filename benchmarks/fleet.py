@@ -181,6 +181,8 @@ def report(calls: list[Call], fake: LimitedFake, minutes: int, elapsed: float) -
         live = sum(c.live for c in group)
         errors = Counter(c.code for c in group if c.code != "ok")
         print(f"{tool:<14} {len(group):>6} {ok:>6} {live / len(group):>6.1%}  {dict(errors) or '-'}")
+    per_minute_errors = Counter(min(int(c.at // 60), minutes - 1) for c in calls if c.code != "ok")
+    print(f"errors per minute: {[per_minute_errors.get(m, 0) for m in range(minutes)]}")
     print("upstream requests per minute (minute 1, 2, ...):")
     total_requests = 0
     for provider, times in sorted(fake.sent.items()):
