@@ -27,6 +27,8 @@ class Asset:
     ticker_primary: bool
     """This coin is the one its ticker means on a ticker-keyed market (Binance's `<TICKER>USDT`): the
     only coin with that ticker, the largest by market cap among them, or the snapshot's coin for it."""
+    alternatives: tuple[str, ...] = ()
+    """Other coins the text could mean (CoinGecko ids), largest market cap first."""
 
 
 def parse_symbol(symbol: str, tool: str) -> NameQuery:
@@ -113,4 +115,10 @@ async def _largest(
     )
     holders = {c.id for c in index.by_symbol.get(pick.symbol.lower(), [])}
     ranked_all = caps[pick.id] is not None and holders <= {c.id for c in coins}
-    return Asset(pick.id, pick.symbol, pick.name, ticker_primary=ranked_all or _snapshot_says(pick))
+    return Asset(
+        pick.id,
+        pick.symbol,
+        pick.name,
+        ticker_primary=ranked_all or _snapshot_says(pick),
+        alternatives=tuple(c.id for c in others),
+    )
