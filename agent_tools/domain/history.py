@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 
@@ -117,24 +117,16 @@ def clean(rows: Iterable[Bar]) -> list[Bar]:
     later row winning for one time."""
     by_time: dict[datetime, Bar] = {}
     for row in rows:
-        if not (math.isfinite(row.close) and row.close > 0):
+        close = row.close
+        if not (math.isfinite(close) and close > 0):
             continue
-        parts = [_finite(v, 1e-300) for v in (row.open, row.high, row.low)]
-        o, hi, lo = parts
-        candle = (
-            o is not None
-            and hi is not None
-            and lo is not None
-            and lo <= min(o, row.close)
-            and hi >= max(o, row.close)
-        )
-        by_time[row.t] = replace(
-            row,
-            open=o if candle else None,
-            high=hi if candle else None,
-            low=lo if candle else None,
-            volume=_finite(row.volume, 0.0),
-            market_cap=_finite(row.market_cap, 1e-300),
+        o = hi = lo = None
+        if row.open is not None:
+            o, hi, lo = _finite(row.open, 1e-300), _finite(row.high, 1e-300), _finite(row.low, 1e-300)
+            if o is None or hi is None or lo is None or lo > min(o, close) or hi < max(o, close):
+                o = hi = lo = None
+        by_time[row.t] = Bar(
+            row.t, close, o, hi, lo, _finite(row.volume, 0.0), _finite(row.market_cap, 1e-300)
         )
     return [by_time[t] for t in sorted(by_time)]
 
@@ -142,6 +134,8 @@ def clean(rows: Iterable[Bar]) -> list[Bar]:
 def merge(group: Sequence[Bar], t: datetime) -> Bar:
     """Consecutive bars as one starting at `t`: first open, highest high, lowest low, last close,
     summed volume (unknown if any is), latest market cap; no candle unless every bar has one."""
+    if len(group) == 1 and group[0].t == t:
+        return group[0]
     candles = all(b.has_candle for b in group)
     volumes = [b.volume for b in group]
     return Bar(

@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from cachetools import LRUCache
+
 from agent_tools.domain.history import (
     Bar,
     Interval,
@@ -38,6 +40,7 @@ from agent_tools.upstream.binance import MAX_KLINES, Binance, KlineInterval
 from agent_tools.upstream.coingecko_history import OHLC_DAYS, Candle, CoinGeckoHistory, Days, MarketChart
 from agent_tools.upstream.defillama import ChartPeriod, DefiLlama
 
+DAY_MS = 86_400_000
 RESERVE_SHARE = 0.25
 """A provider with no more than this share of its per-minute budget left is asked after the others."""
 FREE_PLAN_DAYS = 365
@@ -77,9 +80,24 @@ def _utc(unix: float) -> datetime:
     return datetime.fromtimestamp(unix, UTC)
 
 
-def _history(bars: list[Bar], ask: HistoryAsk, last_price_at: datetime) -> PriceHistory | None:
+_converted: LRUCache[tuple[object, ...], tuple[object, PriceHistory | None]] = LRUCache(maxsize=64)
+"""Histories already made from a cached body, so a warm call does not convert hundreds of rows again."""
+
+
+def _history(
+    source: str, body: object, ask: HistoryAsk, fetched_at: float, read: Callable[[], tuple[list[Bar], float]]
+) -> PriceHistory | None:
+    """`body` (one provider answer) as the history `ask` wants: `read` gives its bars and the unix time
+    of its newest price; done once per body and ask while the pipeline keeps that body cached."""
+    key = (source, ask, fetched_at)
+    done = _converted.get(key)
+    if done is not None and done[0] is body:
+        return done[1]
+    bars, last = read()
     kept = window(resample(clean(bars), ask.interval), ask.days, ask.interval)
-    return PriceHistory(tuple(kept), ask.interval, last_price_at) if kept else None
+    history = PriceHistory(tuple(kept), ask.interval, _utc(min(last, fetched_at))) if kept else None
+    _converted[key] = (body, history)
+    return history
 
 
 # --- CoinGecko ---------------------------------------------------------------------------------------
@@ -87,11 +105,11 @@ def _history(bars: list[Bar], ask: HistoryAsk, last_price_at: datetime) -> Price
 
 def _by_day(points: list[tuple[float, float | None]]) -> dict[datetime, float]:
     """One value per UTC day; the latest point of a day wins, so today's row is the live price."""
-    days: dict[datetime, float] = {}
+    days: dict[int, float] = {}
     for ms, value in points:
         if value is not None:
-            days[_utc(ms / 1000).replace(hour=0, minute=0, second=0, microsecond=0)] = value
-    return days
+            days[int(ms // DAY_MS)] = value
+    return {_utc(day * 86_400): value for day, value in days.items()}
 
 
 def _chart_bars(chart: MarketChart, daily: bool) -> list[Bar]:
@@ -158,14 +176,20 @@ async def _coingecko(services: Services, ask: HistoryAsk, plan: _CoinGeckoPlan) 
     provider = services.provider(CoinGeckoHistory)
     fetched: Fetched[MarketChart] | Fetched[list[Candle]]
     if plan.ohlc_days is not None:
-        got = await provider.ohlc(ask.coin_id, plan.ohlc_days, ask.vs)
-        bars, fetched = _candle_bars(got.value), got
-        last = max((ms for ms, *_ in got.value), default=0.0)
+        candles = fetched = await provider.ohlc(ask.coin_id, plan.ohlc_days, ask.vs)
+
+        def read() -> tuple[list[Bar], float]:
+            return _candle_bars(candles.value), max((ms for ms, *_ in candles.value), default=0.0) / 1000
+
     else:
-        chart = await provider.market_chart(ask.coin_id, plan.chart_days, ask.vs, daily=plan.daily)
-        bars, fetched = _chart_bars(chart.value, plan.daily), chart
-        last = max((ms for ms, price in chart.value.prices if price is not None), default=0.0)
-    history = _history(bars, ask, _utc(min(last / 1000, fetched.fetched_at)))
+        chart = fetched = await provider.market_chart(ask.coin_id, plan.chart_days, ask.vs, daily=plan.daily)
+
+        def read() -> tuple[list[Bar], float]:
+            prices = chart.value.prices
+            last = max((ms for ms, price in prices if price is not None), default=0.0)
+            return _chart_bars(chart.value, plan.daily), last / 1000
+
+    history = _history("coingecko", fetched.value, ask, fetched.fetched_at, read)
     if history is None:
         return NoData(f"CoinGecko has no price history for {ask.coin_id}")
     return Ok(history, fetched.fetched_at, fetched.stale)
@@ -188,9 +212,12 @@ async def _binance(services: Services, ask: HistoryAsk, limit: int) -> Ok[PriceH
         )
     except NotFound:
         return NoData(f"Binance has no {ask.symbol.upper()}USDT pair")
-    bars = [Bar(_utc(k[0] / 1000), k[4], open=k[1], high=k[2], low=k[3], volume=k[7]) for k in got.value]
-    last = max((k[6] / 1000 for k in got.value), default=0.0)
-    history = _history(bars, ask, _utc(min(last, got.fetched_at)))
+
+    def read() -> tuple[list[Bar], float]:
+        bars = [Bar(_utc(k[0] / 1000), k[4], open=k[1], high=k[2], low=k[3], volume=k[7]) for k in got.value]
+        return bars, max((k[6] / 1000 for k in got.value), default=0.0)
+
+    history = _history("binance", got.value, ask, got.fetched_at, read)
     if history is None:
         return NoData(f"Binance has no klines for {ask.symbol.upper()}USDT")
     return Ok(history, got.fetched_at, got.stale, note="Binance quotes USDT, taken as USD")
@@ -201,9 +228,12 @@ async def _defillama(services: Services, ask: HistoryAsk, span: int) -> Ok[Price
     coin = got.value
     if coin is None:
         return NoData(f"DefiLlama has no price chart for {ask.coin_id}")
-    bars = [Bar(_utc(p.timestamp), p.price) for p in coin.prices]
-    last = max((p.timestamp for p in coin.prices), default=0.0)
-    history = _history(bars, ask, _utc(min(last, got.fetched_at)))
+
+    def read() -> tuple[list[Bar], float]:
+        bars = [Bar(_utc(p.timestamp), p.price) for p in coin.prices]
+        return bars, max((p.timestamp for p in coin.prices), default=0.0)
+
+    history = _history("defillama", coin, ask, got.fetched_at, read)
     if history is None:
         return NoData(f"DefiLlama has no price chart for {ask.coin_id}")
     return Ok(history, got.fetched_at, got.stale, note="DefiLlama gives closes only (no candles, no volume)")
