@@ -192,13 +192,18 @@ def report(calls: list[Call], fake: LimitedFake, minutes: int, elapsed: float) -
     latencies = sorted(c.latency for c in calls)
     p50 = statistics.median(latencies)
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    p99 = latencies[int(0.99 * (len(latencies) - 1))]
+    waited = sum(1 for t in latencies if t > 0.1)
     errors = sum(c.code != "ok" for c in calls)
     grade_limited = sum(c.tool == "get_grade" and c.code == "UPSTREAM_RATE_LIMITED" for c in calls)
     live_share = sum(c.live for c in calls) / len(calls)
     cg_max = max_in_window(fake.sent.get("coingecko", []))
     problems = [p for c in calls for p in c.problems]
     print(f"calls per upstream request: {len(calls) / max(total_requests, 1):.2f}")
-    print(f"latency (virtual s): p50 {p50:.2f}  p95 {p95:.2f}  max {latencies[-1]:.2f}")
+    print(
+        f"latency (virtual s): p50 {p50:.2f}  p95 {p95:.2f}  p99 {p99:.2f}  max {latencies[-1]:.2f}; "
+        f"{waited} calls waited over 0.1 s"
+    )
     print(
         f"CoinGecko: most requests in any 60 s {cg_max} (limit {COINGECKO_LIMIT}); 429s sent {fake.refused}"
     )
