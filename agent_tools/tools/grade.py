@@ -109,7 +109,7 @@ def _from_tokenmetrics(asset: Asset, got: Ok[grades.ProviderGrades], warnings: l
 async def _history(
     services: Services, run: SourceRun, asset: Asset, warnings: list[str]
 ) -> tuple[grades.DailySeries, str, bool]:
-    """Daily history from sources/history, the sources and snapshot of every history answer; its source and staleness."""
+    """Daily history as every history answer gets it (sources/history.py), its source and staleness."""
     from agent_tools.sources.history import FREE_PLAN_DAYS, HistoryAsk, full_history_days, price_history
 
     days = full_history_days(services)

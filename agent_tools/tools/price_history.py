@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import pydantic_core
-from mcp.types import CallToolResult, ImageContent, TextContent
+from mcp.types import CallToolResult, ContentBlock, ImageContent, TextContent
 from pydantic import BaseModel, Field
 
 from agent_tools.domain import history as h
@@ -138,7 +138,7 @@ def _answer(base: PriceHistoryResult, bars: list[h.Bar], limit: int | None) -> P
         return build(limit)
     result = build(len(bars))
     size = _size(result)
-    if size <= RESULT_BYTES:
+    if size <= RESULT_BYTES or len(result.points) == 1:
         return result
     one = _size(build(1))
     per_point = (size - one) / max(len(result.points) - 1, 1)
@@ -219,12 +219,12 @@ async def fetch_price_history(
         warnings=warnings,
     )
     result = _answer(base, bars, limit)
-    content: list[TextContent | ImageContent] = [
+    content: list[ContentBlock] = [
         TextContent(type="text", text=pydantic_core.to_json(result, indent=2).decode())
     ]
     if chart:
         content.append(await _chart(asset, result, bars))
-    return CallToolResult(content=list(content), structured_content=result.model_dump(mode="json"))
+    return CallToolResult(content=content, structured_content=result.model_dump(mode="json"))
 
 
 async def _chart(asset: Asset, result: PriceHistoryResult, bars: list[h.Bar]) -> ImageContent:
