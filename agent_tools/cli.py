@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import gc
 import json
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -81,6 +82,20 @@ def _grade(args: argparse.Namespace) -> None:
     _run_tool("get_grade", {"symbol": args.symbol}, pretty=not args.json)
 
 
+def _history(args: argparse.Namespace) -> None:
+    arguments: dict[str, Any] = {
+        "symbol": args.symbol,
+        "days": args.days,
+        "interval": args.interval,
+        "vs_currency": args.vs,
+    }
+    if args.limit is not None:
+        arguments["limit"] = args.limit
+    if args.chart is not None:
+        arguments["chart"] = True
+    _run_tool("get_price_history", arguments, pretty=not args.json, chart_path=args.chart)
+
+
 def _fees(args: argparse.Namespace) -> None:
     arguments = {
         "notional_usd": args.notional_usd,
@@ -140,6 +155,20 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("symbol", help="Ticker or CoinGecko id")
     grade.set_defaults(run=_grade)
 
+    history = commands.add_parser(
+        "history",
+        help="Price history with stats, optionally a PNG chart (shortcut for `call get_price_history`).",
+    )
+    history.add_argument("symbol", help="Ticker or CoinGecko id")
+    history.add_argument("--days", type=int, default=30, help="Days back from now, 1-3650 (default: 30)")
+    history.add_argument(
+        "--interval", choices=["auto", "hourly", "daily", "weekly"], default="auto", help="Bar spacing"
+    )
+    history.add_argument("--vs", default="usd", help="Quote currency (default: usd)")
+    history.add_argument("--limit", type=int, help="Most points to print (default: what fits in ~4 KB)")
+    history.add_argument("--chart", metavar="PNG", help="Also write the chart to this file")
+    history.set_defaults(run=_history)
+
     fees = commands.add_parser(
         "fees", help="Trading fees per exchange, cheapest first (shortcut for `call estimate_trading_fees`)."
     )
@@ -148,7 +177,7 @@ def _parser() -> argparse.ArgumentParser:
     fees.add_argument("--maker-share", type=float, default=0.0, help="Share of maker (limit) orders, 0-1")
     fees.set_defaults(run=_fees)
 
-    for shortcut in (price, rug, grade, fees):
+    for shortcut in (price, rug, grade, history, fees):
         shortcut.add_argument("--json", action="store_true", help="Print JSON instead of tables")
     return parser
 
@@ -164,15 +193,24 @@ def _parse_arg(text: str) -> tuple[str, Any]:
     return key, value
 
 
-def _run_tool(tool: str, arguments: dict[str, Any], *, pretty: bool) -> None:
+def _run_tool(tool: str, arguments: dict[str, Any], *, pretty: bool, chart_path: str | None = None) -> None:
     _configure_logging("WARNING")
-    ok, payload = asyncio.run(_call_tool(tool, arguments))
+    ok, payload, images = asyncio.run(_call_tool(tool, arguments))
     print(render_tables(payload) if pretty and ok else json.dumps(payload, indent=2, ensure_ascii=False))
     if not ok:
         raise SystemExit(1)
+    if chart_path is not None:
+        if not images:
+            raise SystemExit(f"{tool} returned no image")
+        with open(chart_path, "wb") as out:
+            out.write(images[0])
+        print(f"chart: {chart_path} ({len(images[0]) // 1024} KB)", file=sys.stderr)
 
 
-async def _call_tool(tool: str, arguments: dict[str, Any]) -> tuple[bool, Any]:
+async def _call_tool(tool: str, arguments: dict[str, Any]) -> tuple[bool, Any, list[bytes]]:
+    """Whether the tool answered, its structured content (or error envelope), and its images."""
+    import base64
+
     from mcp import Client
 
     from agent_tools.server import build_server
@@ -184,10 +222,11 @@ async def _call_tool(tool: str, arguments: dict[str, Any]) -> tuple[bool, Any]:
         text = "".join(getattr(block, "text", "") for block in result.content)
         start = text.find("{")
         try:
-            return False, json.loads(text[start:]) if start >= 0 else {"error": {"message": text}}
+            return False, json.loads(text[start:]) if start >= 0 else {"error": {"message": text}}, []
         except ValueError:
-            return False, {"error": {"code": "INTERNAL", "message": text}}
-    return True, result.structured_content
+            return False, {"error": {"code": "INTERNAL", "message": text}}, []
+    images = [base64.b64decode(block.data) for block in result.content if block.type == "image"]
+    return True, result.structured_content, images
 
 
 MAX_COLUMNS = 12

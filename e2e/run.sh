@@ -56,7 +56,7 @@ ok_call='(() => {
     return "ok";
 })()'
 
-expected="assess_address_risk assess_leverage assess_rug_pull_risk check_token_approvals check_url estimate_network_fee estimate_trading_fees estimate_withdrawal_fee get_grade get_price search_assets"
+expected="assess_address_risk assess_leverage assess_rug_pull_risk check_token_approvals check_url estimate_network_fee estimate_trading_fees estimate_withdrawal_fee get_grade get_price get_price_history search_assets"
 version="$(node -p 'require("../node_modules/@modelcontextprotocol/inspector-cli/package.json").version')"
 echo "e2e: MCP Inspector CLI $version against the stdio server ($python -m agent_tools serve, offline)"
 inspect tools --method tools/list
@@ -88,6 +88,12 @@ call search_assets '`${s.candidates.length} candidates, first ${s.candidates[0].
     --tool-arg query=uniswap --tool-arg limit=3
 call get_grade '`trader ${s.trader_grade}, investor ${s.investor_grade}, signal ${s.signal}, source ${s.source}, stale ${s.stale}`' \
     --tool-arg symbol=ETH
+call get_price_history '(() => {
+    const png = r.content.filter((c) => c.type === "image" && c.mimeType === "image/png");
+    if (png.length !== 1) throw new Error("expected one PNG image beside the data");
+    return `${s.points.length} ${s.interval} points, change ${s.stats.change_pct} %, source ${s.source}, stale ${s.stale}, PNG ${Math.round(png[0].data.length * 3 / 4 / 1024)} KB`;
+})()' \
+    --tool-arg symbol=BTC --tool-arg days=90 --tool-arg chart=true
 call estimate_trading_fees '`${s.estimates.length} exchanges, cheapest ${s.estimates[0].exchange} ${s.estimates[0].monthly_fee_usd} USD/month`' \
     --tool-arg notional_usd=1000 --tool-arg trades_per_month=20 --tool-arg maker_share=0.5
 call estimate_network_fee '`standard ${s.standard.fee_usd} USD, source ${s.source}, stale ${s.stale}`' \

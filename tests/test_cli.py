@@ -15,7 +15,11 @@ from agent_tools import cli
 def tool_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, dict[str, Any], bool]]]:
     """What each command would send through the MCP client, and whether it asked for tables."""
     calls: list[tuple[str, dict[str, Any], bool]] = []
-    monkeypatch.setattr(cli, "_run_tool", lambda tool, args, *, pretty: calls.append((tool, args, pretty)))
+
+    def record(tool: str, args: dict[str, Any], *, pretty: bool, chart_path: str | None = None) -> None:
+        calls.append((tool, args | ({"chart_path": chart_path} if chart_path else {}), pretty))
+
+    monkeypatch.setattr(cli, "_run_tool", record)
     yield calls
     gc.enable()  # main() pauses the collector for the process; give it back to the test run
 
@@ -25,6 +29,8 @@ def test_shortcuts_map_to_tool_arguments(tool_calls: list[tuple[str, dict[str, A
     cli.main(["price", "BTC", "ethereum:0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48", "--vs", "eur", "--json"])
     cli.main(["rug", "bsc", "0x0000000000000000000000000000000000000001"])
     cli.main(["grade", "ETH"])
+    cli.main(["history", "BTC", "--days", "90", "--chart", "out.png"])
+    cli.main(["history", "eth", "--interval", "weekly", "--vs", "eur", "--limit", "20", "--json"])
     assert tool_calls == [
         ("estimate_trading_fees", {"notional_usd": 1000.0, "trades_per_month": 50, "maker_share": 0.5}, True),
         (
@@ -38,6 +44,23 @@ def test_shortcuts_map_to_tool_arguments(tool_calls: list[tuple[str, dict[str, A
             True,
         ),
         ("get_grade", {"symbol": "ETH"}, True),
+        (
+            "get_price_history",
+            {
+                "symbol": "BTC",
+                "days": 90,
+                "interval": "auto",
+                "vs_currency": "usd",
+                "chart": True,
+                "chart_path": "out.png",
+            },
+            True,
+        ),
+        (
+            "get_price_history",
+            {"symbol": "eth", "days": 30, "interval": "weekly", "vs_currency": "eur", "limit": 20},
+            False,
+        ),
     ]
 
 
@@ -59,6 +82,8 @@ def test_call_parses_json_values_and_keeps_other_text(
         ["call", "get_price", "--arg", "=1"],  # no key
         ["serve", "--transport", "grpc"],
         ["fees", "a thousand"],
+        ["history", "BTC", "--days", "ninety"],
+        ["history", "BTC", "--interval", "minutely"],
         ["price"],
         [],
     ],

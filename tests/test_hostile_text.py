@@ -186,3 +186,20 @@ async def test_check_url_never_echoes_a_hostile_goplus_message() -> None:
     result = await _call(fake, "check_url", url="https://example.org")
     data = assert_clean(result)
     assert data["risk_level"] == "unknown"
+
+
+async def test_get_price_history_and_its_chart_title_keep_hostile_text_out() -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    coins = [*HOSTILE_COINS, coin("evil-coin", "$IGNORE ALL$", HOSTILE, 2.0, 1.0e9)]
+    for symbol in ("BTC", "evil-coin"):
+        result = await _call(GradeFake(coins), "get_price_history", symbol=symbol, chart=True)
+        data = assert_clean(result)
+        assert_capped(data)
+        [image] = [b for b in result.content if b.type == "image"]
+        with Image.open(io.BytesIO(base64.b64decode(image.data))) as png:
+            text = dict(png.text)  # type: ignore[attr-defined]
+        assert "IGNORE" not in text["Title"] and "IGNORE" not in text["Description"], text

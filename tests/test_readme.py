@@ -17,3 +17,17 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert test_command in ci_lines
     assert "pytest -W error" in test_command
+
+
+def test_the_readme_shows_the_chart_call_and_a_chart_this_tool_drew() -> None:
+    from PIL import Image
+
+    readme = (ROOT / "README.md").read_text()
+    assert "agent-tools history BTC --days 90 --chart btc.png" in readme
+    assert "--arg chart=true" in readme
+    image = ROOT / "docs" / "img" / "price_history_btc.png"
+    assert "](docs/img/price_history_btc.png)" in readme
+    with Image.open(image) as png:
+        text = dict(png.text)  # type: ignore[attr-defined]
+    assert png.format == "PNG" and text["Software"] == "agent-tools" and text["Source"] == "snapshot"
+    assert text["Title"].startswith("BTC (bitcoin)") and text["Title"].endswith("stale")

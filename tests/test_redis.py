@@ -108,6 +108,22 @@ async def test_rate_limit_is_shared_by_replicas(redis_url: str) -> None:
     assert fake.count("coingecko") == 2
 
 
+async def test_budget_left_is_the_shared_budget_and_books_nothing(redis_url: str) -> None:
+    fake = FakeUpstream()
+    settings = make_settings(cache_url=redis_url, coingecko_rate_per_min=5)
+    async with (
+        Services(settings, transport=fake.transport) as a,
+        Services(settings, transport=fake.transport) as b,
+    ):
+        assert await a.coingecko.budget_left() == 5
+        async with connect(a) as client_a:
+            await call(client_a, "search_assets", query="bitcoin")  # /search and /coins/list
+            await call(client_a, "search_assets", query="ethereum")  # /search
+        assert [await b.coingecko.budget_left() for _ in range(3)] == [2, 2, 2]  # the other replica sees it
+        assert await a.coingecko.budget_left() == 2
+    assert fake.count("coingecko") == 3
+
+
 async def test_redis_down_degrades_to_in_process_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
     fake = FakeUpstream()
     settings = make_settings(cache_url=f"redis://127.0.0.1:{_free_port()}/0")
@@ -116,6 +132,7 @@ async def test_redis_down_degrades_to_in_process_and_says_so(caplog: pytest.LogC
         out = await call(client, "get_price", symbols=["BTC"])
         again = await call(client, "get_price", symbols=["BTC"])
         assert await services.cache_status() == "redis-degraded"
+        assert await services.coingecko.budget_left() == 30 - fake.count("coingecko")  # the local budget
     assert out["quotes"][0]["source"] == "coingecko" and again["quotes"][0]["price"] == 97000.0
     assert fake.count("coingecko", "/api/v3/simple/price") == 1  # the in-process cache still works
     assert sum("redis unavailable" in r.message for r in caplog.records) == 1

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -136,6 +137,32 @@ def test_cli_error_is_the_envelope_and_exit_code_1() -> None:
     assert out.returncode == 1
     assert json.loads(out.stdout)["error"]["code"] == "INVALID_ARGUMENT"
     assert "Traceback" not in out.stderr
+
+
+def test_cli_history_writes_the_chart_through_the_mcp_path(tmp_path: Path) -> None:
+    png = tmp_path / "btc.png"
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "agent_tools",
+            "history",
+            "BTC",
+            "--days",
+            "90",
+            "--chart",
+            str(png),
+            "--json",
+        ],
+        env=offline_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    answer = json.loads(out.stdout)
+    assert answer["asset_id"] == "bitcoin" and answer["source"] == "snapshot" and answer["stale"] is True
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and f"chart: {png}" in out.stderr
 
 
 def test_cli_price_shortcut_renders_a_table() -> None:

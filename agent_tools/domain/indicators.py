@@ -121,7 +121,7 @@ def log_return(values: Sequence[float], days: int) -> float | None:
 
 
 def daily_log_returns(values: Sequence[float]) -> list[float]:
-    """ln(v[i] / v[i-1]) for i >= 1 (one shorter than ``values``)."""
+    """ln(v[i] / v[i-1]) for i >= 1 (one shorter than ``values``), whatever the rows' spacing."""
     return [math.log(values[i] / values[i - 1]) for i in range(1, len(values))]
 
 
@@ -130,13 +130,16 @@ def _sample_std(xs: Sequence[float]) -> float:
     return math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
 
 
-def annualised_volatility(values: Sequence[float], window: int) -> float | None:
-    """Sample standard deviation of the last ``window`` daily log returns, times sqrt(365)."""
+def annualised_volatility(
+    values: Sequence[float], window: int, periods_per_year: float = DAYS_PER_YEAR
+) -> float | None:
+    """Sample standard deviation of the last ``window`` log returns, times sqrt(periods per year):
+    sqrt(365) for daily rows (the default), sqrt(365 * 24) for hourly ones, sqrt(365 / 7) weekly."""
     if window < 2:
         raise ValueError("window must be >= 2 to estimate a standard deviation")
     if len(values) <= window:
         return None
-    return _sample_std(daily_log_returns(values[-window - 1 :])) * math.sqrt(DAYS_PER_YEAR)
+    return _sample_std(daily_log_returns(values[-window - 1 :])) * math.sqrt(periods_per_year)
 
 
 def sharpe_ratio(values: Sequence[float], window: int) -> float | None:

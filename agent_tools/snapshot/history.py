@@ -1,8 +1,8 @@
 """Bundled daily price history (built by scripts/build_history_snapshot.py).
 
-The open-model grade falls back to it offline or when CoinGecko is down. Each asset's
-series comes from one source file, the same one the price snapshot uses, with its real
-dates; answers built from it are `stale`.
+get_price_history and the open-model grade answer from it offline or when no live history
+source does (sources/history.py). Each asset's series comes from one source file, the same one
+the price snapshot uses, with its real dates; answers built from it are `stale` and say how old.
 """
 
 from __future__ import annotations

@@ -2,28 +2,26 @@
 
 With a Token Metrics key the grades are Token Metrics' own. Without one, or when Token
 Metrics refuses or fails, they come from the open model (agent_tools.domain.grades,
-docs/grades.md) on CoinGecko's daily history, or on the bundled history snapshot when
-offline or when CoinGecko is down. Every fallback is named in `warnings`.
+docs/grades.md) on daily history from the sources get_price_history reads (CoinGecko; Binance
+or DefiLlama when CoinGecko's budget is spent or it fails; the bundled history snapshot when
+offline or nothing live answers). Every fallback is named in `warnings`.
 """
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver.context import Context
 from pydantic import BaseModel, Field
 
 from agent_tools.domain import grades
-from agent_tools.domain.assets import Coin, NameQuery, money, parse_asset_query
-from agent_tools.errors import InvalidArgument, NotFound
+from agent_tools.domain.history import to_daily_series
 from agent_tools.services import Services
-from agent_tools.snapshot import price_snapshot
-from agent_tools.sources.outcome import Failed, NoData, Ok, SourceRun
+from agent_tools.sources.outcome import Failed, Ok, SourceRun
 from agent_tools.tools._registry import ToolSpec
+from agent_tools.tools._resolve import Asset, parse_symbol, resolve
 
 STEPS = 3
 """Progress stages: resolve, fetch (history or Token Metrics), grade; reported only if asked."""
-MAX_ALTERNATIVES = 5
 TM_METHOD = (
     "Token Metrics' proprietary grades (TM_TRADER_GRADE, TM_INVESTOR_GRADE, 0-100) and TRADING_SIGNAL "
     "(1 bullish, -1 bearish, 0 neutral) from its newest daily rows. Token Metrics does not publish "
@@ -64,96 +62,17 @@ class GradeResult(BaseModel):
     as_of: date = Field(description="the day the grades describe (UTC)")
     stale: bool = Field(description="true when graded on the offline snapshot or an expired cache entry")
     history_days: int | None = Field(description="daily rows the open model read; null for Token Metrics")
-    warnings: list[str]
-
-
-@dataclass(frozen=True)
-class _Asset:
-    id: str
-    symbol: str
-    name: str | None
-
-
-# --- resolving the asset -------------------------------------------------------------------------
-
-
-def _parse(symbol: str) -> NameQuery:
-    if ":" in symbol:
-        raise InvalidArgument(
-            "symbol: get_grade takes a ticker or a CoinGecko id, not chain:address",
-            hint="use search_assets to find the CoinGecko id of a token",
-        )
-    try:
-        query = parse_asset_query(symbol)
-    except ValueError as exc:
-        raise InvalidArgument(f"symbol: {exc}") from None
-    assert isinstance(query, NameQuery)
-    return query
-
-
-def _from_snapshot(query: NameQuery) -> _Asset | None:
-    from agent_tools.sources.coins import snapshot_coin  # sources load on the first call, not at start-up
-
-    coin = snapshot_coin(query)
-    return None if coin is None else _Asset(coin.id, coin.symbol, coin.name)
-
-
-async def _resolve(services: Services, query: NameQuery, warnings: list[str]) -> _Asset:
-    if services.settings.offline:
-        found = _from_snapshot(query)
-        if found is None:
-            raise NotFound(
-                f"offline mode: {query.text!r} is not in the bundled snapshot",
-                hint=f"it covers {len(price_snapshot().assets)} major assets; unset AGENT_TOOLS_OFFLINE",
-            )
-        return found
-    run = SourceRun()
-    from agent_tools.sources.coins import coin_index
-
-    index = await run.ask("coingecko", coin_index(services))
-    if not isinstance(index, Ok):
-        found = _from_snapshot(query)
-        if found is None or run.misconfigured():
-            raise run.error("no coin list source")
-        warnings.append(f"CoinGecko coin list unavailable; resolved {query.text} from the bundled snapshot")
-        return found
-    candidates = index.value.candidates(query)
-    if not candidates:
-        raise NotFound(
-            f"no asset found for {query.text!r}", hint="use search_assets to find the CoinGecko id"
-        )
-    if len(candidates) == 1:
-        coin = candidates[0]
-        return _Asset(coin.id, coin.symbol, coin.name)
-    return await _largest(services, run, query, candidates, warnings)
-
-
-async def _largest(
-    services: Services, run: SourceRun, query: NameQuery, coins: list[Coin], warnings: list[str]
-) -> _Asset:
-    """The candidate with the largest market cap (an exact id first when caps are unknown)."""
-    from agent_tools.sources.prices import coingecko_prices
-
-    got = await run.ask("coingecko", coingecko_prices(services, [c.id for c in coins], "usd"))
-    if run.misconfigured():
-        raise run.error("no price source")
-    rows = got.value if isinstance(got, Ok) else {}
-    if not isinstance(got, Ok):
-        warnings.append(f"market caps unavailable: {query.text} resolved without them")
-    caps = {c.id: row.market_cap if (row := rows.get(c.id)) else None for c in coins}
-    ranked = sorted(coins, key=lambda c: -(caps[c.id] or -1.0))  # stable: exact id stays first on ties
-    pick, others = ranked[0], ranked[1 : 1 + MAX_ALTERNATIVES]
-    warnings.append(  # ids only: names are third-party text
-        f"{query.text} is ambiguous: picked {pick.id} (mcap {money(caps[pick.id])}); "
-        f"also: {', '.join(c.id for c in others)}. Pass a CoinGecko id to choose another."
+    history_source: str | None = Field(
+        description="where the open model's daily history came from: coingecko | binance | defillama | "
+        "snapshot; null for Token Metrics"
     )
-    return _Asset(pick.id, pick.symbol, pick.name)
+    warnings: list[str]
 
 
 # --- Token Metrics -------------------------------------------------------------------------------
 
 
-def _from_tokenmetrics(asset: _Asset, got: Ok[grades.ProviderGrades], warnings: list[str]) -> GradeResult:
+def _from_tokenmetrics(asset: Asset, got: Ok[grades.ProviderGrades], warnings: list[str]) -> GradeResult:
     tm = got.value
     warnings += tm.notes
     if tm.signal is None:
@@ -179,6 +98,7 @@ def _from_tokenmetrics(asset: _Asset, got: Ok[grades.ProviderGrades], warnings: 
         as_of=tm.as_of,
         stale=got.stale,
         history_days=None,
+        history_source=None,
         warnings=warnings,
     )
 
@@ -187,42 +107,22 @@ def _from_tokenmetrics(asset: _Asset, got: Ok[grades.ProviderGrades], warnings: 
 
 
 async def _history(
-    services: Services, run: SourceRun, asset: _Asset, warnings: list[str]
-) -> tuple[grades.DailySeries, bool]:
-    """CoinGecko's daily history, else the bundled snapshot's (stale); the flag says stale."""
-    from agent_tools.sources.history import coingecko_daily, coingecko_window, snapshot_daily
+    services: Services, run: SourceRun, asset: Asset, warnings: list[str]
+) -> tuple[grades.DailySeries, str, bool]:
+    """Daily history as every history answer gets it (sources/history.py), its source and staleness."""
+    from agent_tools.sources.history import FREE_PLAN_DAYS, HistoryAsk, full_history_days, price_history
 
-    if services.settings.offline:
-        reason = "offline mode (AGENT_TOOLS_OFFLINE=1)"
-    else:
-        got = await run.ask("coingecko", coingecko_daily(services, asset.id))
-        if isinstance(got, Ok):
-            window = coingecko_window(services)
-            if got.stale:
-                warnings.append(
-                    "CoinGecko history served from an expired cache entry after an upstream error"
-                )
-            if window is not None and len(got.value.dates) >= grades.INVESTOR_MIN_DAYS:
-                warnings.append(
-                    f"history is the {len(got.value.dates)} days CoinGecko's free plans serve: the investor "
-                    "grade's history_length and drawdown_from_ath see only that window"
-                )
-            return got.value, got.stale
-        reason = (
-            got.detail if isinstance(got, NoData) else f"CoinGecko history unavailable ({got.error.message})"
+    days = full_history_days(services)
+    ask = HistoryAsk(asset.id, asset.symbol, asset.ticker_primary, "daily", days)
+    got = await price_history(services, run, ask)
+    warnings += run.failure_notes() + got.notes
+    bars = got.history.bars
+    if days == FREE_PLAN_DAYS and len(bars) >= grades.INVESTOR_MIN_DAYS:
+        warnings.append(
+            f"history is the last {len(bars)} days (the window CoinGecko's free plans serve, whatever the "
+            "source): the investor grade's history_length and drawdown_from_ath see only that window"
         )
-    snap = snapshot_daily(asset.id)
-    if snap is None or run.misconfigured():
-        if run.failures():
-            raise run.error("no history source")
-        raise NotFound(f"{reason}, and the bundled history snapshot does not cover {asset.id}")
-    last = snap.series.dates[-1]
-    age = (datetime.fromtimestamp(services.clock.wall(), UTC).date() - last).days
-    warnings.append(
-        f"{reason}: graded on the bundled history snapshot ({snap.source_file}, ending "
-        f"{last.isoformat()}, {age} days old), not live data"
-    )
-    return snap.series, True
+    return to_daily_series(bars), got.source, got.stale
 
 
 def _sig(value: float | None) -> float | None:
@@ -230,9 +130,9 @@ def _sig(value: float | None) -> float | None:
 
 
 async def _open_model(
-    services: Services, run: SourceRun, asset: _Asset, warnings: list[str], ctx: Context
+    services: Services, run: SourceRun, asset: Asset, warnings: list[str], ctx: Context
 ) -> GradeResult:
-    series, stale = await _history(services, run, asset, warnings)
+    series, source, stale = await _history(services, run, asset, warnings)
     await ctx.report_progress(
         2, STEPS, f"history: {len(series.dates)} daily rows to {series.dates[-1].isoformat()}"
     )
@@ -260,6 +160,7 @@ async def _open_model(
         as_of=result.as_of,
         stale=stale,
         history_days=len(series.dates),
+        history_source=source,
         warnings=warnings + result.warnings,
     )
 
@@ -268,9 +169,9 @@ async def _open_model(
 
 
 async def grade_asset(services: Services, symbol: str, ctx: Context) -> GradeResult:
-    query = _parse(symbol)
+    query = parse_symbol(symbol, "get_grade")
     warnings: list[str] = []
-    asset = await _resolve(services, query, warnings)
+    asset = await resolve(services, query, warnings)
     await ctx.report_progress(1, STEPS, f"resolved {query.text} to {asset.id}")
     run = SourceRun()
     if services.settings.tokenmetrics_api_key is not None and not services.settings.offline:
@@ -299,9 +200,10 @@ Use it when a user asks whether a coin looks technically strong or weak, or how 
 `symbol` is a ticker ("ETH"; a ticker shared by several coins resolves to the largest market cap and
 `warnings` names the others) or a CoinGecko id ("ethereum"); not a contract address.
 Sources: Token Metrics when AGENT_TOOLS_TOKENMETRICS_API_KEY is set (`source: "tokenmetrics"`); otherwise,
-or when Token Metrics fails (named in `warnings`), the open model (`source: "open-model"`) on CoinGecko's
-daily history (365 days on free plans), or on the bundled history snapshot when offline or CoinGecko is
-down (`stale: true`, `as_of` = the snapshot's last day). Open-model signal: trader grade >= {grades.BULLISH_THRESHOLD:g}
+or when Token Metrics fails (named in `warnings`), the open model (`source: "open-model"`) on daily
+history: CoinGecko's (365 days on free plans), Binance's or DefiLlama's when CoinGecko's request budget is
+spent or it fails (`history_source` says which), or the bundled history snapshot when offline or nothing
+live answers (`stale: true`, `as_of` = the snapshot's last day, its age in `warnings`). Open-model signal: trader grade >= {grades.BULLISH_THRESHOLD:g}
 bullish, <= {grades.BEARISH_THRESHOLD:g} bearish, else neutral. `factors` gives each input's raw value, 0-100
 score and weight. A null grade means too little history (trader {grades.TRADER_MIN_DAYS} days, investor
 {grades.INVESTOR_MIN_DAYS}); `warnings` says why.

@@ -87,7 +87,7 @@ class Upstream:
         if not cache:
             value = await self._load("GET", path, params, None, adapter, max_bytes)
             return Fetched(value, self._p.clock.wall())
-        key = (self.spec.name, self.spec.base_url, "GET", path, tuple(sorted(params.items())))
+        key = self._key(path, params)
         return await self._p.cached(
             key,
             lambda: self._load("GET", path, params, None, adapter, max_bytes),
@@ -96,6 +96,20 @@ class Upstream:
             provider=self.spec.name,
             adapter=adapter,
         )
+
+    def peek(self, path: str, params: Mapping[str, str] | None, adapter: BodyAdapter[T]) -> Fetched[T] | None:
+        """What `get(path, params)` would return from this process's fresh cache, or None (no request).
+
+        Lets a caller tell a free answer from one that costs the provider's budget.
+        """
+        entry = self._p.cache.get(self._key(path, dict(params or {})))
+        if entry is None or self._p.clock.now() >= entry.fresh_until:
+            return None
+        value: T = entry.value  # stored by `get` for this key, after `adapter` validated it
+        return Fetched(value, entry.fetched_at)
+
+    def _key(self, path: str, params: dict[str, str]) -> tuple[object, ...]:
+        return (self.spec.name, self.spec.base_url, "GET", path, tuple(sorted(params.items())))
 
     async def post(
         self,
@@ -116,6 +130,10 @@ class Upstream:
             provider=self.spec.name,
             adapter=adapter,
         )
+
+    async def budget_left(self) -> int:
+        """Requests this provider could send now without waiting (see Pipeline.budget_left)."""
+        return await self._p.budget_left(self.spec)
 
     # -- one load: limiter, retries, HTTP, parse ------------------------------------------
 

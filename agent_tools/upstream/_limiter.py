@@ -37,6 +37,18 @@ class RateLimiter:
         self._slots.append(slot)
         return wait
 
+    def available(self) -> int:
+        """How many sends would go now without waiting; books nothing.
+
+        Zero while a caller already waits for a slot (a booked slot is still ahead), else the
+        limit less the slots still inside the window.
+        """
+        now = self._clock.now()
+        if self._slots and self._slots[-1] > now:
+            return 0
+        since = now - self.window
+        return self.limit - sum(1 for slot in self._slots if slot > since)
+
 
 class LimiterFull(Exception):
     def __init__(self, wait: float) -> None:

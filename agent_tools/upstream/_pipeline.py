@@ -216,3 +216,12 @@ class Pipeline:
                     raise LimiterFull(wait)
                 return max(wait, 0.0)
         return self.limiter(spec).reserve(budget)
+
+    async def budget_left(self, spec: ProviderSpec) -> int:
+        """Requests the provider's limiter would send now without waiting, across replicas when Redis
+        is up. A cheap read that books nothing, so callers can pick a source that still has budget."""
+        if self.shared is not None:
+            left = await self.shared.available(spec.name, spec.rate_per_min, LIMIT_WINDOW_S)
+            if left is not None:
+                return left
+        return self.limiter(spec).available()

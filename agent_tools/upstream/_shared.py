@@ -57,6 +57,22 @@ redis.call('PEXPIRE', KEYS[1], math.ceil((wait + window) * 1000))
 return {1, tostring(wait)}
 """
 
+_AVAILABLE = """
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local slots = redis.call('LRANGE', KEYS[1], -limit, -1)
+local n = #slots
+if n > 0 and tonumber(slots[n]) > now then return 0 end
+local used = 0
+for i = 1, n do
+  if tonumber(slots[i]) > now - window then used = used + 1 end
+end
+return limit - used
+"""
+"""The read-only twin of _RESERVE: sends that would go now without waiting, booking none."""
+
 
 @dataclass(frozen=True)
 class SharedEntry:
@@ -74,6 +90,7 @@ class SharedCache:
         self._down_until: float | None = None
         self._retry_down_s = retry_down_s
         self._reserve = self._redis.register_script(_RESERVE)
+        self._available = self._redis.register_script(_AVAILABLE)
 
     @staticmethod
     def key(cache_key: Hashable) -> str:
@@ -157,6 +174,14 @@ class SharedCache:
             return None
         booked, wait = result
         return bool(int(booked)), float(wait)
+
+    async def available(self, name: str, limit: int, window: float) -> int | None:
+        """Sends every replica together may still make now without waiting; None when Redis is down."""
+        key = f"{SHARED_PREFIX}limit:{name}"
+        result = await self._call(
+            lambda: cast(Awaitable[Any], self._available(keys=[key], args=[limit, window]))
+        )
+        return None if result is None else int(result)
 
     async def aclose(self) -> None:
         await self._redis.aclose()

@@ -147,6 +147,10 @@ class CoinGecko:
             )
         return batcher
 
+    async def budget_left(self) -> int:
+        """Requests CoinGecko's limiter would send now without waiting (books nothing)."""
+        return await self._up.budget_left()
+
     async def search(self, query: str) -> Fetched[SearchResult]:
         return await self._up.get("/search", {"query": query}, _SEARCH, ttl=METADATA_TTL_S / 6)
 

@@ -73,6 +73,13 @@ def test_annualised_volatility_two_returns() -> None:
     assert ind.annualised_volatility([100, 110], 2) is None
 
 
+def test_annualised_volatility_of_other_periods() -> None:
+    # the same two returns as hourly rows: sqrt(365 * 24) instead of sqrt(365)
+    a, b = math.log(1.1), math.log(0.9)
+    expected = abs(a - b) / math.sqrt(2) * math.sqrt(365 * 24)
+    assert ind.annualised_volatility([100, 110, 99], 2, periods_per_year=365 * 24) == pytest.approx(expected)
+
+
 def test_sharpe_ratio() -> None:
     # returns ln 1.1 and ln 0.9 -> mean (a + b)/2, std |a - b|/sqrt(2), annualised by sqrt(365)
     a, b = math.log(1.1), math.log(0.9)

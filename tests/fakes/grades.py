@@ -1,9 +1,17 @@
-"""Fakes for get_grade: CoinGecko `market_chart` and Token Metrics, on top of FakeUpstream.
+"""Fakes for price history and get_grade: CoinGecko `market_chart` and `ohlc`, Binance `klines`,
+DefiLlama `chart`, and Token Metrics, on top of FakeUpstream.
 
 `GradeFake` serves everything FakeUpstream does, plus
-- `/coins/{id}/market_chart`: a deterministic random walk per coin ending at the coin's
-  current price, one point per UTC day at 00:00 and a last intraday point (as CoinGecko
-  sends them); `history_days[id]` shortens the history CoinGecko "has" for a coin;
+- `/coins/{id}/market_chart`: with `interval=daily` (or over 90 days) a deterministic random
+  walk per coin ending at the coin's current price, one point per UTC day at 00:00 and a last
+  intraday point (as CoinGecko sends them); otherwise hourly points (5-minute ones for one
+  day), CoinGecko's automatic granularity. `history_days[id]` shortens the history CoinGecko
+  "has" for a coin;
+- `/coins/{id}/ohlc`: `[close ms, open, high, low, close]` candles of 30 minutes (1-2 days),
+  4 hours (3-30) or 4 days (more), the last one closed before NOW;
+- Binance `/api/v3/klines`: the last `limit` klines of a `<TICKER>USDT` pair, 12 fields with
+  decimal strings, the newest still open; an unknown pair is Binance's 400 with code -1121;
+- DefiLlama `/chart/{key}`: `span` prices `period` apart running back from NOW;
 - Token Metrics at api.tokenmetrics.com/v2 (upstream-apis.md §7): the envelope
   `{success, message, length, data[]}` with UPPER_SNAKE_CASE rows, a key in `api_key` or
   `x-api-key` (both accepted, as the reference advises), `tm_bodies[path]` to serve a
@@ -16,6 +24,7 @@ paths under /v2 go to Token Metrics, the rest to CoinGecko.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import random
 from datetime import date, timedelta
@@ -29,6 +38,10 @@ from tests.fakes.upstream import NOW, FakeUpstream
 TM_HOST = "api.tokenmetrics.com"
 TM_KEY = "tm-test-key"
 DAY_MS = 86_400_000
+HOUR = 3600
+KLINE_SECONDS = {"1h": HOUR, "1d": 24 * HOUR, "1w": 7 * 24 * HOUR}
+LLAMA_PERIODS = {"1h": HOUR, "1d": 24 * HOUR, "1w": 7 * 24 * HOUR}
+MONDAY = 4 * 24 * HOUR  # 1970-01-01 was a Thursday: Binance weeks open on Monday 00:00 UTC
 
 # Verbatim from upstream-apis.md §7 (the Token Metrics docs example of /trader-grades).
 RECORDED_TRADER_GRADES: dict[str, Any] = {
@@ -91,17 +104,21 @@ class GradeFake(FakeUpstream):
             return await self._fault(queue.pop(0), request)
         return self._tokenmetrics(request)
 
-    # -- CoinGecko market_chart ---------------------------------------------------------------------
+    # -- CoinGecko market_chart and ohlc --------------------------------------------------------------
 
     def _coingecko(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix("/api/v3")
-        if not (path.startswith("/coins/") and path.endswith("/market_chart")):
+        if not (path.startswith("/coins/") and path.endswith(("/market_chart", "/ohlc"))):
             return super()._coingecko(request)
         coin_id = path.split("/")[2]
         found = [c for c in self.coins if c["id"] == coin_id]
         if not found:
             return httpx.Response(404, json={"error": "coin not found"})
         days = request.url.params.get("days", "1")
+        if path.endswith("/ohlc"):
+            return httpx.Response(200, json=self.ohlc(found[0], int(days)))
+        if request.url.params.get("interval") != "daily" and days != "max" and int(days) <= 90:
+            return httpx.Response(200, json=self.intraday_chart(found[0], int(days)))
         return httpx.Response(200, json=self.market_chart(found[0], days))
 
     def market_chart(self, coin: dict[str, Any], days: str) -> dict[str, Any]:
@@ -122,6 +139,87 @@ class GradeFake(FakeUpstream):
                 [t, p * supply * rng.uniform(0.02, 0.06)] for t, p in zip(stamps, prices, strict=True)
             ],
         }
+
+    def intraday_chart(self, coin: dict[str, Any], days: int) -> dict[str, Any]:
+        """Hourly points (5-minute ones for one day) back from NOW, the last one at NOW."""
+        step = 300 if days == 1 else HOUR
+        count = days * 86_400 // step
+        prices = walk(coin, count, step)
+        supply = (coin["mcap"] or 0.0) / coin["price"]
+        stamps = [(NOW // step * step - (count - 1 - i) * step) * 1000 for i in range(count - 1)] + [
+            NOW * 1000
+        ]
+        return {
+            "prices": [[t, p] for t, p in zip(stamps, prices, strict=True)],
+            "market_caps": [[t, p * supply] for t, p in zip(stamps, prices, strict=True)],
+            "total_volumes": [[t, p * supply * 0.04] for t, p in zip(stamps, prices, strict=True)],
+        }
+
+    def ohlc(self, coin: dict[str, Any], days: int) -> list[list[float]]:
+        """Candles closing on their size's boundaries, the last one before NOW; timestamps are closes."""
+        size = 1800 if days <= 2 else 4 * HOUR if days <= 30 else 4 * 86_400
+        count = days * 86_400 // size
+        last_close = NOW // size * size
+        return [
+            [(last_close - (count - 1 - i) * size) * 1000, o, h, low, c]
+            for i, (o, h, low, c) in enumerate(candles(coin, count, size))
+        ]
+
+    # -- Binance klines and DefiLlama chart ------------------------------------------------------------
+
+    def _binance(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/api/v3/klines":
+            return super()._binance(request)
+        params = request.url.params
+        ticker = params["symbol"].removesuffix("USDT").lower()
+        found = [c for c in self.coins if c["symbol"] == ticker and "wormhole" not in c["id"]]
+        if not params["symbol"].endswith("USDT") or not found or "unicorn" in found[0]["id"]:
+            return httpx.Response(400, json={"code": -1121, "msg": "Invalid symbol."})
+        size = KLINE_SECONDS[params["interval"]]
+        count = int(params.get("limit", "500"))
+        offset = MONDAY if size == KLINE_SECONDS["1w"] else 0
+        current_open = (NOW - offset) // size * size + offset
+        rows = []
+        for i, (o, h, low, c) in enumerate(candles(found[0], count, size)):
+            opened = current_open - (count - 1 - i) * size
+            volume = 1000.0 + i
+            rows.append(
+                [
+                    opened * 1000,
+                    f"{o:.8f}",
+                    f"{h:.8f}",
+                    f"{low:.8f}",
+                    f"{c:.8f}",
+                    f"{volume:.8f}",
+                    (opened + size) * 1000 - 1,
+                    f"{volume * c:.8f}",
+                    308,
+                    f"{volume / 2:.8f}",
+                    f"{volume * c / 2:.8f}",
+                    "0",
+                ]
+            )
+        return httpx.Response(200, json=rows, headers={"x-mbx-used-weight-1m": "2"})
+
+    def _defillama(self, request: httpx.Request) -> httpx.Response:
+        if not request.url.path.startswith("/chart/"):
+            return super()._defillama(request)
+        key = request.url.path.removeprefix("/chart/")
+        chain, _, ident = key.partition(":")
+        found = [
+            c
+            for c in self.coins
+            if c["id"] not in self.llama_missing
+            and ((chain == "coingecko" and c["id"] == ident) or ident.lower() in c["platforms"].values())
+        ]
+        if not found:
+            return httpx.Response(200, json={"coins": {}})
+        step = LLAMA_PERIODS[request.url.params.get("period", "1d")]
+        span = int(request.url.params.get("span", "0"))
+        prices = walk(found[0], span, step)
+        points = [{"timestamp": NOW - (span - 1 - i) * step, "price": p} for i, p in enumerate(prices)]
+        coin = {"symbol": found[0]["symbol"].upper(), "confidence": 0.99, "prices": points}
+        return httpx.Response(200, json={"coins": {key: coin}})
 
     # -- Token Metrics -------------------------------------------------------------------------------
 
@@ -148,6 +246,27 @@ class GradeFake(FakeUpstream):
                 ]
             )
         return httpx.Response(404, json={"success": False, "message": "Not Found", "data": []})
+
+
+def walk(coin: dict[str, Any], count: int, step_s: int) -> list[float]:
+    """`count` prices `step_s` apart ending at the coin's price: a random walk seeded by coin and step."""
+    rng = random.Random(f"{coin['id']}/{step_s}")
+    sigma = 0.03 * math.sqrt(step_s / 86_400)
+    logs = [0.0]
+    for _ in range(count - 1):
+        logs.append(logs[-1] + rng.gauss(0.0, sigma))
+    return [coin["price"] * math.exp(x - logs[-1]) for x in logs]
+
+
+def candles(coin: dict[str, Any], count: int, step_s: int) -> list[tuple[float, float, float, float]]:
+    """(open, high, low, close) of `count` candles whose closes are `walk`'s."""
+    closes = walk(coin, count + 1, step_s)
+    rng = random.Random(f"{coin['id']}/wicks")
+    out = []
+    for before, close in itertools.pairwise(closes):
+        wick = abs(rng.gauss(0.0, 0.005))
+        out.append((before, max(before, close) * (1 + wick), min(before, close) * (1 - wick), close))
+    return out[-count:] if count else []
 
 
 def _envelope(rows: list[dict[str, Any]]) -> httpx.Response:

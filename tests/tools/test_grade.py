@@ -47,12 +47,14 @@ async def test_offline_answers_from_the_snapshot_with_factors(fake: GradeFake) -
     assert fake.requests == []
     assert out["source"] == "open-model" and out["stale"] is True
     assert out["asset_id"] == "ethereum" and out["as_of"] == "2025-02-20"
-    assert out["history_days"] == 2661
+    assert out["history_days"] == 365 and out["history_source"] == "snapshot"  # the window live grades read
     assert 0 <= out["trader_grade"] <= 100 and 0 <= out["investor_grade"] <= 100
     assert out["signal"] in ("bullish", "bearish", "neutral")
     names = {f["name"] for f in out["factors"]}
     assert {"drawdown_90d", "rsi_14", "history_length", "market_cap_size"} <= names
-    assert any("offline mode" in w and "yahoo_daily/ETH-USD_1d.csv" in w for w in out["warnings"])
+    assert any(
+        "offline mode" in w and "yahoo_daily/ETH-USD_1d.csv" in w and "days old" in w for w in out["warnings"]
+    )
     assert any("market-cap" in w for w in out["warnings"])  # Yahoo history has no market cap
 
 
@@ -60,7 +62,8 @@ async def test_live_open_model_from_market_chart(services: Services, fake: Grade
     async with connect(services) as client:
         out = await call(client, "get_grade", symbol="ETH")
     assert out["source"] == "open-model" and out["stale"] is False
-    assert out["as_of"] == "2026-05-28" and out["history_days"] == 366
+    assert out["as_of"] == "2026-05-28" and out["history_days"] == 365
+    assert out["history_source"] == "coingecko"
     assert 0 <= out["trader_grade"] <= 100 and 0 <= out["investor_grade"] <= 100
     weights = _weights_by_horizon(out)
     assert weights.keys() == {"trader", "investor"}
@@ -160,22 +163,81 @@ async def test_tokenmetrics_without_the_token_falls_back(tm_services: Services, 
 
 
 @pytest.mark.looptime
-async def test_coingecko_down_grades_on_the_snapshot_history(services: Services, fake: GradeFake) -> None:
-    fake.fail_always("coingecko", Fault("status", 503))
+async def test_coingecko_down_grades_on_binance_history(services: Services, fake: GradeFake) -> None:
     async with connect(services) as client:
+        await call(client, "get_price", symbols=["ETH"])  # the coin list, cached for hours
+        fake.fail_always("coingecko", Fault("status", 503))
         out = await call(client, "get_grade", symbol="ETH")
-    assert out["source"] == "open-model" and out["stale"] is True and out["as_of"] == "2025-02-20"
-    assert any("coin list unavailable" in w for w in out["warnings"])
-    assert any("CoinGecko history unavailable" in w and "snapshot" in w for w in out["warnings"])
+    assert out["source"] == "open-model" and out["stale"] is False and out["history_source"] == "binance"
+    assert out["history_days"] == 365 and out["investor_grade"] is not None
+    assert any("coingecko unavailable" in w for w in out["warnings"])
+    assert any("USDT, taken as USD" in w for w in out["warnings"])
+    assert any("market-cap" in w for w in out["warnings"])  # klines have no market cap: said, not guessed
+    [klines] = [r for r in fake.requests if r.url.path == "/api/v3/klines"]
+    assert dict(klines.url.params) == {"symbol": "ETHUSDT", "interval": "1d", "limit": "366"}
 
 
 @pytest.mark.looptime
-async def test_coingecko_down_and_no_snapshot_history_is_an_error(
+async def test_spent_coingecko_budget_grades_on_binance_without_waiting(fake: GradeFake) -> None:
+    settings = make_settings(coingecko_rate_per_min=4)  # keep ceil(4 / 4) = 1 for what only CoinGecko answers
+    async with Services(settings, transport=fake.transport) as services, connect(services) as client:
+        await call(client, "search_assets", query="bitcoin")  # /search and /coins/list
+        await call(client, "search_assets", query="ethereum")  # /search: one request left this minute
+        started = services.clock.now()
+        out = await call(client, "get_grade", symbol="ETH")
+        assert services.clock.now() - started < 1.0
+    assert out["history_source"] == "binance" and out["stale"] is False
+    assert any("coingecko asked last: request budget nearly spent" in w for w in out["warnings"])
+    assert fake.count("coingecko", "/api/v3/coins/ethereum") == 0
+
+
+@pytest.mark.looptime
+async def test_cached_coingecko_history_is_used_even_when_the_budget_is_spent(fake: GradeFake) -> None:
+    settings = make_settings(coingecko_rate_per_min=4)
+    async with Services(settings, transport=fake.transport) as services, connect(services) as client:
+        first = await call(client, "get_grade", symbol="ETH")  # /coins/list and market_chart
+        await call(client, "search_assets", query="bitcoin")  # /search: one left
+        again = await call(client, "get_grade", symbol="ETH")
+    assert first["history_source"] == again["history_source"] == "coingecko"
+    assert again["trader_grade"] == first["trader_grade"]
+    assert fake.count("coingecko", "/api/v3/coins/ethereum/market_chart") == 1
+    assert fake.count("binance") == 0
+
+
+@pytest.mark.looptime
+async def test_a_ticker_binance_means_otherwise_grades_on_defillama(
+    services: Services, fake: GradeFake
+) -> None:
+    async with connect(services) as client:
+        await call(client, "get_price", symbols=["SOL"])  # coin list and market caps, cached
+        fake.fail_always("coingecko", Fault("status", 503))
+        out = await call(client, "get_grade", symbol="sol-wormhole")  # Binance's SOLUSDT is Solana
+    assert out["asset_id"] == "sol-wormhole" and out["history_source"] == "defillama"
+    assert not any(r.url.path == "/api/v3/klines" for r in fake.requests)
+    assert any("closes only" in w for w in out["warnings"])
+    assert any("no volume data" in w for w in out["warnings"])
+
+
+@pytest.mark.looptime
+async def test_every_live_source_down_grades_on_the_snapshot(services: Services, fake: GradeFake) -> None:
+    for provider in ("coingecko", "binance", "defillama"):
+        fake.fail_always(provider, Fault("status", 503))
+    async with connect(services) as client:
+        out = await call(client, "get_grade", symbol="ETH")
+    assert out["source"] == "open-model" and out["stale"] is True and out["as_of"] == "2025-02-20"
+    assert out["history_source"] == "snapshot"
+    assert any("coin list unavailable" in w for w in out["warnings"])
+    assert any("no live history source answered" in w and "snapshot" in w for w in out["warnings"])
+
+
+@pytest.mark.looptime
+async def test_every_source_down_and_no_snapshot_history_is_an_error(
     services: Services, fake: GradeFake
 ) -> None:
     async with connect(services) as client:
         await call(client, "get_grade", symbol="SOL")  # warm the coin list
-        fake.fail_always("coingecko", Fault("status", 503))
+        for provider in ("coingecko", "binance", "defillama"):
+            fake.fail_always(provider, Fault("status", 503))
         error = await call_error(client, "get_grade", symbol="sol-wormhole")
     assert error["code"] == "UPSTREAM_UNAVAILABLE" and error["retryable"] is True
 

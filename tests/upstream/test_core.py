@@ -289,6 +289,20 @@ async def test_rate_limit_burst_never_exceeds_the_limit_in_any_window() -> None:
     assert pipeline.stats.limiter_waits["fake"] == 25
 
 
+async def test_budget_left_is_read_without_booking_a_slot() -> None:
+    handler, seen = scripted()
+    pipeline, _, spec = setup(handler, rate=3)
+    assert [await pipeline.budget_left(spec) for _ in range(5)] == [3] * 5
+    await get(pipeline, spec, i="1")
+    await get(pipeline, spec, i="2")
+    assert await Upstream(pipeline, spec).budget_left() == 1
+    await get(pipeline, spec, i="3")
+    assert await pipeline.budget_left(spec) == 0
+    await asyncio.sleep(61)
+    assert await pipeline.budget_left(spec) == 3
+    assert len(seen) == 3 and pipeline.stats.limiter_waits["fake"] == 0
+
+
 async def test_rate_limiter_refuses_a_wait_longer_than_the_deadline() -> None:
     handler, seen = scripted()
     pipeline, _, spec = setup(handler, rate=2)
