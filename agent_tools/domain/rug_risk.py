@@ -108,6 +108,9 @@ class TokenFacts(BaseModel):
     lp_locked_pct: Pct | None = Field(default=None, description="share of LP tokens locked or burned")
     lp_creator_pct: Pct | None = Field(default=None, description="share of LP tokens held by the creator")
     lp_holder_count: int | None = Field(default=None, ge=0)
+    lp_share_std_pct: Pct | None = Field(
+        default=None, description="population standard deviation of the LP holders' shares (BOBAI lp_std)"
+    )
     liquidity_usd: float | None = Field(default=None, ge=0)
     top10_holder_pct: Pct | None = Field(
         default=None, description="supply held by the top 10 holders, excluding pool, burn and lock addresses"
@@ -119,6 +122,12 @@ class TokenFacts(BaseModel):
     )
     buy_sell_ratio: float | None = Field(
         default=None, ge=0, description="buys / (sells + 1) over the source's window (DexScreener: h24)"
+    )
+    buys_per_week: float | None = Field(
+        default=None, ge=0, description="lifetime buys / (weeks traded + 1), BOBAI's swap_in_per_week"
+    )
+    sells_per_week: float | None = Field(
+        default=None, ge=0, description="lifetime sells / (weeks traded + 1), BOBAI's swap_out_per_week"
     )
     pair_created_at: datetime | None = None
     source_verified: bool | None = None
@@ -157,6 +166,18 @@ FACT_FIELDS: tuple[str, ...] = tuple(
 )
 
 
+LIFETIME_WINDOW = timedelta(days=1)
+"""DexScreener counts trades over the last 24 h: the pool's lifetime counts only while it is younger."""
+
+
+def weekly_rate(count: int, age: timedelta) -> float | None:
+    """BOBAI's per-week trade rate, count / (weeks traded + 1), for a pool whose whole life the count
+    covers (``age`` < ``LIFETIME_WINDOW``); None for an older pool, whose lifetime count is unknown."""
+    if age >= LIFETIME_WINDOW:
+        return None
+    return count / (max(age, timedelta(0)) / timedelta(weeks=1) + 1.0)
+
+
 def pct_from_fraction(value: str | float | None) -> float | None:
     """GoPlus-style fraction ("0.05" = 5 %, "1" = 100 %, "" = unknown) to percent, clamped to 0-100."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -178,6 +199,8 @@ _PREFERENCE: dict[str, tuple[Method, ...]] = {
     "liquidity_usd": _MARKET_FIRST,
     "pair_created_at": _MARKET_FIRST,
     "buy_sell_ratio": _MARKET_FIRST,
+    "buys_per_week": _MARKET_FIRST,
+    "sells_per_week": _MARKET_FIRST,
 }
 _RISKY_TRUE = frozenset(
     {
