@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from agent_tools.domain import grades
 from agent_tools.domain.assets import Coin, NameQuery, money, parse_asset_query
+from agent_tools.domain.model_card import ModelCard
 from agent_tools.errors import InvalidArgument, NotFound
 from agent_tools.services import Services
 from agent_tools.snapshot import price_snapshot
@@ -32,12 +33,15 @@ TM_METHOD = (
 OPEN_METHOD = (
     "Open model (docs/grades.md): each factor's raw value maps to a 0-100 score by a fixed transform; a "
     "grade is the weighted mean of its factors' scores, with the weights shown (renormalised over factors "
-    "with data; trader weights fitted on 2017-2021 data only, investor weights equal). Trader grade: last "
-    f"{grades.TRADER_LOOKBACK_DAYS} daily rows, needs {grades.TRADER_MIN_DAYS}; investor grade: all history "
-    f"given, needs {grades.INVESTOR_MIN_DAYS}. Signal: trader grade >= {grades.BULLISH_THRESHOLD:g} bullish, "
+    "with data; trader weights fitted on 2017-2021 data only). Trader grade: last "
+    f"{grades.TRADER_LOOKBACK_DAYS} daily rows, needs {grades.TRADER_MIN_DAYS}; investor grade, a risk grade "
+    f"(weights chosen on 2017-2021 against forward drawdowns), needs {grades.INVESTOR_MIN_DAYS}. Signal: trader grade >= {grades.BULLISH_THRESHOLD:g} bullish, "
     f"<= {grades.BEARISH_THRESHOLD:g} bearish, else neutral. Weak evidence, not advice."
 )
 """The domain's METHOD in short: the weights are in `factors`, and results stay under ~4 KB."""
+TM_CARD = ModelCard(
+    what="Token Metrics' own grades", accuracy=[], measured_on=None, fitted_at=None
+)  # not measured here
 
 
 class GradeFactor(BaseModel):
@@ -64,6 +68,7 @@ class GradeResult(BaseModel):
     as_of: date = Field(description="the day the grades describe (UTC)")
     stale: bool = Field(description="true when graded on the offline snapshot or an expired cache entry")
     history_days: int | None = Field(description="daily rows the open model read; null for Token Metrics")
+    model: ModelCard = Field(description="what the grades are, their measured accuracy, when fitted")
     warnings: list[str]
 
 
@@ -179,6 +184,7 @@ def _from_tokenmetrics(asset: _Asset, got: Ok[grades.ProviderGrades], warnings: 
         as_of=tm.as_of,
         stale=got.stale,
         history_days=None,
+        model=TM_CARD,
         warnings=warnings,
     )
 
@@ -260,6 +266,7 @@ async def _open_model(
         as_of=result.as_of,
         stale=stale,
         history_days=len(series.dates),
+        model=grades.MODEL_CARD,
         warnings=warnings + result.warnings,
     )
 
@@ -305,10 +312,12 @@ down (`stale: true`, `as_of` = the snapshot's last day). Open-model signal: trad
 bullish, <= {grades.BEARISH_THRESHOLD:g} bearish, else neutral. `factors` gives each input's raw value, 0-100
 score and weight. A null grade means too little history (trader {grades.TRADER_MIN_DAYS} days, investor
 {grades.INVESTOR_MIN_DAYS}); `warnings` says why.
-Weak evidence, not advice: on the 2022-2025 holdout the open trader grade's weekly rank IC with 30-day
-forward returns was +0.057 (95 % interval -0.012..+0.123; 30-day momentum -0.013). The investor grade
-describes quality and risk and is not a return forecast (IC -0.20 with 180-day returns in 2017-2021).
-Never present a grade as a recommendation to buy or sell."""
+What the numbers mean (open model; `model` carries the figures): the trader grade ranks assets by their
+next 30 days' return, weakly: weekly rank IC +0.057 on the 2022-2025 holdout (95 % interval -0.012..+0.123;
+30-day momentum -0.013). The investor grade is a risk grade: higher = calmer (90- and 365-day volatility),
+which ranked the next 90 days' maximum drawdown, rank IC +0.59 on the holdout (trailing volatility alone
++0.54); it is not a return forecast. Weak evidence, not advice: never present a grade as a
+recommendation to buy or sell."""
 
 
 async def get_grade(
