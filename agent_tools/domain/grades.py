@@ -416,7 +416,7 @@ MODEL_CARD = ModelCard(
     accuracy=[
         Accuracy(metric="trader grade IC", value=0.057, ci95=(-0.012, 0.123)),
         Accuracy(metric="investor risk_IC", value=0.592, ci95=(0.542, 0.651)),
-        Accuracy(metric="365-day volatility risk_IC (baseline)", value=0.543, ci95=(0.493, 0.607)),
+        Accuracy(metric="365-day volatility risk_IC (baseline)", value=0.542, ci95=(0.493, 0.607)),
     ],
     measured_on="2022-01..2025-02 holdout, 18 assets, weekly Spearman; benchmarks/grade_backtest.py",
     fitted_at=date(2026, 12, 1),
