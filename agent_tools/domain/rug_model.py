@@ -245,6 +245,8 @@ def _tree(raw: Mapping[str, Any], n_features: int) -> Tree:
     n = len(feature)
     if n == 0 or any(len(a) != n for a in (tree.threshold, tree.left, tree.right, tree.value, tree.cover)):
         raise ValueError("rug model: a tree's arrays must be non-empty and of one length")
+    if any(c <= 0 for c in tree.cover):
+        raise ValueError("rug model: every node's cover must be positive (missing facts are weighted by it)")
     for i, f in enumerate(feature):
         # children come after their parent, so every walk ends at a leaf
         if f >= 0 and not (f < n_features and i < tree.left[i] < n and i < tree.right[i] < n):

@@ -173,6 +173,9 @@ def test_loader_refuses_bad_files() -> None:
     loop = {**RAW["trees"][0], "left": [0] * len(RAW["trees"][0]["left"])}  # a split pointing back at itself
     with pytest.raises(ValueError, match="child"):
         model_from_dict({**RAW, "trees": [loop]})
+    empty = {**RAW["trees"][0], "cover": [0.0] * len(RAW["trees"][0]["cover"])}
+    with pytest.raises(ValueError, match="cover"):
+        model_from_dict({**RAW, "trees": [empty]})
     with pytest.raises(ValueError, match="calibration"):
         model_from_dict({**RAW, "calibration": {**RAW["calibration"], "probability": [1.0, 0.0]}})
     with pytest.raises(ValueError, match="optional_facts"):
