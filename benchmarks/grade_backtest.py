@@ -1,12 +1,22 @@
-"""Backtest of the open-model trader grade: does it rank assets by their forward return?
+"""Backtest of the open-model grades: does the trader grade rank assets by their forward return, and
+the investor grade by their risk?
 
     python benchmarks/grade_backtest.py --prices-dir ../shared/data/prices/yahoo_daily [--horizon 30]
+        [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--history-days N] [--out PNG]
 
-Reads every ``*_1d.csv`` (``datetime,open,high,low,close,volume``) in the directory. Every Sunday
-(UTC) it grades each asset with ``compute_grades`` -- the function the `get_grade` tool uses --
-on rows up to and including that day only, then compares the grades across assets with the
-return from that close to the close ``horizon`` days later. The baseline is plain 30-day
-momentum on the same assets and weeks. Last line: ``IC=<x> baseline_IC=<y> spread=<z>``.
+Reads every ``*_1d.csv`` (Yahoo: ``datetime,open,high,low,close,volume``) and ``*-usd-max.csv``
+(CoinGecko export: ``snapped_at,price,market_cap,total_volume``) in the directory. Every Sunday (UTC)
+it grades each asset with ``compute_grades`` -- the function the `get_grade` tool uses -- on rows up
+to and including that day only.
+
+- Trader grade: compared across assets with the return from that close to the close ``horizon`` days
+  later; the baseline is plain 30-day momentum on the same assets and weeks.
+- Investor grade (a risk grade): compared with the forward 90-day maximum drawdown (``risk_IC``,
+  signed so that a positive IC means a higher grade came with a shallower drawdown); the baseline is
+  minus the trailing 365-day volatility (``vol_baseline_risk_IC``). The grade sees the whole history up
+  to the day, or its last ``--history-days`` rows.
+
+Lines: ``risk_IC=<x> vol_baseline_risk_IC=<y>``, then last ``IC=<x> baseline_IC=<y> spread=<z>``.
 """
 
 from __future__ import annotations
@@ -19,18 +29,23 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
+from agent_tools.domain import indicators as ind
 from agent_tools.domain.grades import (
     BEARISH_THRESHOLD,
     BULLISH_THRESHOLD,
+    INVESTOR_MIN_DAYS,
     TRADER_LOOKBACK_DAYS,
     DailySeries,
     compute_grades,
 )
 
 BASELINE_DAYS = 30
+RISK_HORIZON = 90
+VOLATILITY_DAYS = 365
 MIN_ASSETS = 5
 BOOTSTRAP_SAMPLES = 2000
 SEED = 20240601
@@ -54,6 +69,51 @@ class Obs:
     momentum: float
     forward: float
     forward_7d: float | None
+
+
+@dataclass(frozen=True)
+class RiskObs:
+    """One asset on one rebalance day, for the investor grade."""
+
+    day: date
+    symbol: str
+    grade: float
+    scores: dict[str, float | None]
+    volatility: float  # trailing 365-day annualised volatility
+    drawdown: float  # forward 90-day maximum drawdown, <= 0
+
+
+def load_prices_dir(prices_dir: Path) -> list[Asset]:
+    """Every Yahoo ``*_1d.csv`` and CoinGecko ``*-usd-max.csv`` in the directory."""
+    return load_yahoo_dir(prices_dir) + load_coingecko_dir(prices_dir)
+
+
+def load_coingecko_dir(prices_dir: Path) -> list[Asset]:
+    """CoinGecko "Download CSV" exports; a 00:00 UTC snapshot on day D is taken as the close of D-1."""
+    assets: list[Asset] = []
+    for path in sorted(prices_dir.glob("*-usd-max.csv")):
+        rows: dict[date, tuple[float, float | None, float | None]] = {}
+        with path.open(newline="") as fh:
+            for row in csv.DictReader(fh):
+                price = parse_float(row["price"])
+                if price is None or price <= 0:
+                    continue
+                day = date.fromisoformat(row["snapped_at"][:10]) - timedelta(1)
+                rows[day] = (price, parse_float(row["total_volume"]), parse_float(row["market_cap"]))
+        days = sorted(rows)
+        if days:
+            assets.append(
+                Asset(
+                    path.name.removesuffix("-usd-max.csv").upper(),
+                    DailySeries(
+                        dates=days,
+                        close=[rows[d][0] for d in days],
+                        volume=[rows[d][1] for d in days],
+                        market_cap=[rows[d][2] for d in days],
+                    ),
+                )
+            )
+    return assets
 
 
 def load_yahoo_dir(prices_dir: Path) -> list[Asset]:
@@ -120,7 +180,9 @@ def build_panel(
                     day=day,
                     symbol=asset.symbol,
                     grade=result.trader_grade,
-                    scores={f.name: f.score for f in result.factors if f.horizon == "trader"},
+                    scores={
+                        f.name: f.score for f in result.factors + result.unweighted if f.horizon == "trader"
+                    },
                     momentum=s.close[i] / s.close[past] - 1.0,
                     forward=s.close[j] / s.close[i] - 1.0,
                     forward_7d=None if week_on is None else s.close[week_on] / s.close[i] - 1.0,
@@ -129,9 +191,68 @@ def build_panel(
     return panel
 
 
-def weeks_of(panel: Iterable[Obs]) -> list[list[Obs]]:
+def forward_max_drawdown(close: Sequence[float], i: int, j: int) -> float:
+    """Deepest fall from a running peak between close ``i`` and close ``j`` (<= 0)."""
+    peak, worst = close[i], 0.0
+    for c in close[i + 1 : j + 1]:
+        peak = max(peak, c)
+        worst = min(worst, c / peak - 1.0)
+    return worst
+
+
+def build_risk_panel(
+    assets: Iterable[Asset],
+    start: date | None = None,
+    end: date | None = None,
+    history_days: int | None = None,
+) -> list[RiskObs]:
+    """Investor grade of each asset every Sunday t with start <= t and t + 90 <= end, from the rows up to
+    t (the last ``history_days`` of them if given), against the drawdown over the next 90 days."""
+    panel: list[RiskObs] = []
+    for asset in assets:
+        s = asset.series
+        by_day = {d: i for i, d in enumerate(s.dates)}
+        for i, day in enumerate(s.dates):
+            if day.weekday() != 6 or i + 1 < INVESTOR_MIN_DAYS:
+                continue
+            if (start and day < start) or (end and day + timedelta(RISK_HORIZON) > end):
+                continue
+            j = by_day.get(day + timedelta(RISK_HORIZON))
+            volatility = ind.annualised_volatility(s.close[: i + 1], VOLATILITY_DAYS)
+            if j is None or volatility is None:
+                continue
+            lo = 0 if history_days is None else max(0, i + 1 - history_days)
+            result = compute_grades(
+                DailySeries(
+                    dates=s.dates[lo : i + 1],
+                    close=s.close[lo : i + 1],
+                    volume=None if s.volume is None else s.volume[lo : i + 1],
+                    market_cap=None if s.market_cap is None else s.market_cap[lo : i + 1],
+                )
+            )
+            if result.investor_grade is None:
+                continue
+            panel.append(
+                RiskObs(
+                    day=day,
+                    symbol=asset.symbol,
+                    grade=result.investor_grade,
+                    scores={
+                        f.name: f.score for f in result.factors + result.unweighted if f.horizon == "investor"
+                    },
+                    volatility=volatility,
+                    drawdown=forward_max_drawdown(s.close, i, j),
+                )
+            )
+    return panel
+
+
+Observation = TypeVar("Observation", Obs, RiskObs)
+
+
+def weeks_of(panel: Iterable[Observation]) -> list[list[Observation]]:
     """Cross-sections by day, oldest first, keeping days with at least MIN_ASSETS assets."""
-    by_day: dict[date, list[Obs]] = {}
+    by_day: dict[date, list[Observation]] = {}
     for o in panel:
         by_day.setdefault(o.day, []).append(o)
     return [sorted(by_day[d], key=lambda o: o.symbol) for d in sorted(by_day) if len(by_day[d]) >= MIN_ASSETS]
@@ -211,6 +332,73 @@ def summarise(weeks: Sequence[Sequence[Obs]], key: Callable[[Obs], float | None]
         spread=float(np.mean(spreads)),
         spread_ci=block_bootstrap_ci(spreads, block),
     )
+
+
+@dataclass(frozen=True)
+class RiskSummary:
+    ic: float
+    ic_ci: tuple[float, float]
+    weekly: list[float]
+
+
+RISK_BLOCK = math.ceil(RISK_HORIZON / 7)
+
+
+def summarise_risk(weeks: Sequence[Sequence[RiskObs]], key: Callable[[RiskObs], float | None]) -> RiskSummary:
+    """Mean weekly Spearman IC of ``key`` with the forward 90-day max drawdown (higher = shallower)."""
+    ics: list[float] = []
+    for week in weeks:
+        pairs = [(k, o.drawdown) for o in week if (k := key(o)) is not None]
+        if len(pairs) >= MIN_ASSETS:
+            ics.append(spearman([p[0] for p in pairs], [p[1] for p in pairs]))
+    if not ics:
+        return RiskSummary(math.nan, (math.nan, math.nan), [])
+    return RiskSummary(float(np.mean(ics)), block_bootstrap_ci(ics, RISK_BLOCK), ics)
+
+
+def paired_difference(a: RiskSummary, b: RiskSummary) -> tuple[float, tuple[float, float]]:
+    """Mean of a's weekly IC minus b's, with a block-bootstrap interval (same weeks resampled for both)."""
+    diff = [x - y for x, y in zip(a.weekly, b.weekly, strict=True)]
+    return float(np.mean(diff)), block_bootstrap_ci(diff, RISK_BLOCK)
+
+
+PREVIOUS_INVESTOR = (
+    "long_term_trend",
+    "drawdown_from_ath",
+    "drawdown_recovery",
+    "sharpe_365d",
+    "liquidity",
+    "market_cap_size",
+    "history_length",
+)
+"""The investor factors before December 2026, equally weighted then."""
+
+
+def previous_investor_grade(o: RiskObs) -> float | None:
+    scores = [v for name in PREVIOUS_INVESTOR if (v := o.scores.get(name)) is not None]
+    return float(np.mean(scores)) if scores else None
+
+
+def risk_report(weeks: Sequence[Sequence[RiskObs]]) -> tuple[RiskSummary, RiskSummary]:
+    """Print the investor grade's risk IC against the volatility baseline; return both."""
+    grade = summarise_risk(weeks, lambda o: o.grade)
+    volatility = summarise_risk(weeks, lambda o: -o.volatility)
+    previous = summarise_risk(weeks, previous_investor_grade)
+    n_obs = sum(len(w) for w in weeks)
+    print(
+        f"\ninvestor grade vs forward {RISK_HORIZON}-day max drawdown: {len(weeks)} weeks "
+        f"({weeks[0][0].day} .. {weeks[-1][0].day}), {n_obs} asset-weeks; weekly Spearman, positive = "
+        f"higher grade, shallower drawdown; block {RISK_BLOCK} weeks"
+    )
+    for name, r in (
+        ("investor grade", grade),
+        (f"-{VOLATILITY_DAYS}-day volatility", volatility),
+        ("previous (equal weights)", previous),
+    ):
+        print(f"  {name:26s} risk IC {r.ic:+.4f} [{r.ic_ci[0]:+.4f}, {r.ic_ci[1]:+.4f}]")
+    diff, (low, high) = paired_difference(grade, volatility)
+    print(f"  {'grade - volatility':26s}         {diff:+.4f} [{low:+.4f}, {high:+.4f}] (paired by week)")
+    return grade, volatility
 
 
 def signal_buckets(weeks: Sequence[Sequence[Obs]]) -> list[str]:
@@ -305,13 +493,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--start", type=date.fromisoformat, help="first rebalance day (YYYY-MM-DD)")
     parser.add_argument("--end", type=date.fromisoformat, help="last day a forward window may reach")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"PNG path (default {DEFAULT_OUT})")
+    parser.add_argument(
+        "--history-days", type=int, help="investor grade: read only the last N daily rows (default: all)"
+    )
     args = parser.parse_args(argv)
     if args.horizon < 1:
         parser.error("--horizon must be >= 1")
 
-    assets = load_yahoo_dir(args.prices_dir)
+    assets = load_prices_dir(args.prices_dir)
     if not assets:
-        parser.error(f"no *_1d.csv files in {args.prices_dir}")
+        parser.error(f"no *_1d.csv or *-usd-max.csv files in {args.prices_dir}")
+    if args.history_days is not None and args.history_days < INVESTOR_MIN_DAYS:
+        parser.error(f"--history-days must be >= {INVESTOR_MIN_DAYS}")
     weeks = weeks_of(build_panel(assets, args.horizon, args.start, args.end))
     if not weeks:
         print(
@@ -341,6 +534,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line)
     plot(weeks, args.out, f"Trader grade quintiles, {weeks[0][0].day} .. {weeks[-1][0].day}")
     print(f"plot: {args.out}")
+    risk_weeks = weeks_of(build_risk_panel(assets, args.start, args.end, args.history_days))
+    if risk_weeks:
+        risk, vol = risk_report(risk_weeks)
+        print(f"risk_IC={risk.ic:.4f} vol_baseline_risk_IC={vol.ic:.4f}")
+    else:
+        print(f"no week has {MIN_ASSETS} assets with a year of history and a {RISK_HORIZON}-day window ahead")
+        print("risk_IC=nan vol_baseline_risk_IC=nan")
     print(f"IC={grade.ic:.4f} baseline_IC={baseline.ic:.4f} spread={grade.spread:.4f}")
     return 0
 

@@ -20,7 +20,6 @@ It also prints the investor factors' IC with the 180-day forward return on coing
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import sys
 from datetime import date, timedelta
@@ -38,33 +37,6 @@ TRAIN_START = date(2017, 1, 1)
 TRAIN_END = date(2021, 12, 31)
 HORIZON = 30
 INVESTOR_HORIZON = 180
-
-
-def load_coingecko_dir(prices_dir: Path) -> list[bt.Asset]:
-    assets: list[bt.Asset] = []
-    for path in sorted(prices_dir.glob("*-usd-max.csv")):
-        rows: dict[date, tuple[float, float | None, float | None]] = {}
-        with path.open(newline="") as fh:
-            for row in csv.DictReader(fh):
-                price = bt.parse_float(row["price"])
-                if price is None or price <= 0:
-                    continue
-                day = date.fromisoformat(row["snapped_at"][:10]) - timedelta(1)
-                rows[day] = (price, bt.parse_float(row["total_volume"]), bt.parse_float(row["market_cap"]))
-        days = sorted(rows)
-        if days:
-            assets.append(
-                bt.Asset(
-                    path.name.removesuffix("-usd-max.csv").upper(),
-                    DailySeries(
-                        dates=days,
-                        close=[rows[d][0] for d in days],
-                        volume=[rows[d][1] for d in days],
-                        market_cap=[rows[d][2] for d in days],
-                    ),
-                )
-            )
-    return assets
 
 
 def factor_ics(weeks: list[list[bt.Obs]], names: list[str]) -> dict[str, bt.Summary]:
@@ -93,7 +65,7 @@ def investor_check(assets: list[bt.Asset]) -> None:
             )
             if r.investor_grade is None:
                 continue
-            scores = {f.name: f.score for f in r.factors if f.horizon == "investor"}
+            scores = {f.name: f.score for f in r.factors + r.unweighted if f.horizon == "investor"}
             by_day.setdefault(day, []).append((scores, s.close[j] / s.close[i] - 1.0, r.investor_grade))
     months = [v for _, v in sorted(by_day.items()) if len(v) >= bt.MIN_ASSETS]
     names = sorted({n for m in months for scores, _, _ in m for n in scores})
@@ -123,7 +95,7 @@ def main() -> int:
 
     sets = {
         "yahoo": bt.load_yahoo_dir(args.prices_root / "yahoo_daily"),
-        "coingecko": load_coingecko_dir(args.prices_root / "coingecko_daily"),
+        "coingecko": bt.load_coingecko_dir(args.prices_root / "coingecko_daily"),
     }
     weeks = {k: bt.weeks_of(bt.build_panel(v, HORIZON, TRAIN_START, TRAIN_END)) for k, v in sets.items()}
     names = list(weeks["yahoo"][0][0].scores)

@@ -15,6 +15,7 @@ from itertools import pairwise
 from typing import Literal
 
 from agent_tools.domain import indicators as ind
+from agent_tools.domain.model_card import Accuracy, ModelCard
 
 Horizon = Literal["trader", "investor"]
 Signal = Literal["bullish", "bearish", "neutral"]
@@ -25,7 +26,7 @@ TRADER_LOOKBACK_DAYS = 200
 """The trader grade reads only the last 200 rows, so a 200-row slice and a 10-year history
 give the same trader grade (the backtest and the tool can pass different lengths)."""
 INVESTOR_MIN_DAYS = 365
-"""One full year: the 365-day SMA and the one-year Sharpe ratio need it."""
+"""One full year: the 365-day volatility (and the weight-0 365-day SMA and Sharpe ratio) need it."""
 
 BULLISH_THRESHOLD = 60.0
 """Trader grade >= 60 -> bullish; see docs/grades.md for the backtest by bucket."""
@@ -88,12 +89,17 @@ class Factor:
 
 @dataclass(frozen=True)
 class GradeResult:
-    """Both grades (None when history is too short), the signal, every factor, and why."""
+    """Both grades (None when history is too short), the signal, the factors that make them, and why.
+
+    ``unweighted`` holds the factors computed with weight 0: backtests and the docs read them, answers
+    leave them out (they do not move a grade, and results must stay small).
+    """
 
     trader_grade: float | None
     investor_grade: float | None
     signal: Signal | None
     factors: list[Factor]
+    unweighted: list[Factor]
     warnings: list[str]
     method: str
     as_of: date
@@ -123,10 +129,10 @@ def _linear(low: float, high: float) -> Callable[[float], float]:
     return score
 
 
-def _neg_log_logistic(scale: float) -> Callable[[float], float]:
-    """Logistic in -ln(x): ratios below 1 score above 50."""
+def _neg_log_logistic(scale: float, centre: float = 1.0) -> Callable[[float], float]:
+    """Logistic in -ln(x / centre): values below the centre score above 50."""
     inner = _logistic(scale)
-    return lambda x: inner(-math.log(x))
+    return lambda x: inner(-math.log(max(x, 1e-12) / centre))
 
 
 def _log10_linear(low: float, high: float) -> Callable[[float], float]:
@@ -310,58 +316,81 @@ _TRADER: tuple[_Spec, ...] = (
     ),
 )
 
-# Investor weights are equal by design: the data here cannot fit them (see docs/grades.md).
+# Investor (risk) weights, frozen: chosen on 2017-01-01..2021-12-31 only, by
+# scripts/fit_investor_weights.py (output in docs/grades.md), against the forward 90-day maximum
+# drawdown. Rule fixed in advance: weights proportional to each factor's training risk IC if positive
+# in every set with data; accepted only if that grade reached trailing 365-day volatility in both
+# training sets. It did not (yahoo +0.342 vs +0.347), so by the same advance rule the grade is the two
+# volatility factors; the others are computed (backtests, docs) with weight 0.
 _INVESTOR: tuple[_Spec, ...] = (
     _Spec(
         "long_term_trend",
-        1 / 7,
+        0.0,
         "ln(close / 365-day SMA)",
         _long_term_trend,
         _logistic(0.5),
     ),
     _Spec(
         "drawdown_from_ath",
-        1 / 7,
+        0.0,
         "close / highest close in the history supplied - 1",
         _drawdown_from_ath,
         _linear(-1.0, 0.0),
     ),
     _Spec(
         "drawdown_recovery",
-        1 / 7,
+        0.0,
         "share of the worst peak-to-trough fall that has since been regained (0..1)",
         _recovery,
         _linear(0.0, 1.0),
     ),
     _Spec(
         "sharpe_365d",
-        1 / 7,
+        0.0,
         "annualised mean / volatility of daily log returns over 365 days (risk-free 0)",
         lambda w: ind.sharpe_ratio(w.close, 365),
         _logistic(1.0),
     ),
     _Spec(
         "liquidity",
-        1 / 7,
+        0.0,
         "median daily volume / market cap over 30 days; 0.1 % scores 0, 10 % scores 100 (log scale)",
         _liquidity,
         _log10_linear(0.001, 0.1),
     ),
     _Spec(
         "market_cap_size",
-        1 / 7,
+        0.0,
         "latest market cap (USD); $10M scores 0, $100B scores 100 (log scale)",
         _market_cap,
         _log10_linear(1e7, 1e11),
     ),
     _Spec(
+        "volatility_90d",
+        0.5,
+        "annualised volatility of daily log returns over 90 days; 80 % scores 50, calmer scores higher",
+        lambda w: ind.annualised_volatility(w.close, 90),
+        _neg_log_logistic(0.4, 0.8),
+    ),
+    _Spec(
+        "volatility_365d",
+        0.5,
+        "annualised volatility of daily log returns over 365 days; 80 % scores 50, calmer scores higher",
+        lambda w: ind.annualised_volatility(w.close, 365),
+        _neg_log_logistic(0.4, 0.8),
+    ),
+    _Spec(
         "history_length",
-        1 / 7,
+        0.0,
         "days of price history supplied; 4 years or more scores 100",
         lambda w: float(len(w.close)),
         _linear(0.0, 4 * 365.0),
     ),
 )
+
+
+def _weighted(specs: Sequence[_Spec]) -> list[_Spec]:
+    return [s for s in specs if s.weight > 0]
 
 
 def _weights(specs: Sequence[_Spec]) -> str:
@@ -373,18 +402,33 @@ METHOD = (
     "0-100 score by a fixed transform and the grade is the weighted mean of the scores; factors "
     "without data are left out and the other weights renormalised. "
     f"Trader grade (weeks; last {TRADER_LOOKBACK_DAYS} daily rows, needs {TRADER_MIN_DAYS}): "
-    f"{_weights(_TRADER)}; weights fitted on 2017-2021 only, weight-0 factors shown for "
-    f"information. Investor grade (months to years; needs {INVESTOR_MIN_DAYS} days): "
-    f"{_weights(_INVESTOR)}. Signal from the trader grade: >= {BULLISH_THRESHOLD:g} bullish, "
-    f"<= {BEARISH_THRESHOLD:g} bearish, otherwise neutral. A grade on day t uses data up to t "
-    "only. Weak evidence (backtest rank IC of a few hundredths), not advice; the investor grade "
-    "describes quality and risk, not expected return."
+    f"{_weights(_weighted(_TRADER))}; weights fitted on 2017-2021 only. Investor grade, a risk grade "
+    f"(months; needs {INVESTOR_MIN_DAYS} days): {_weights(_weighted(_INVESTOR))}, higher = calmer, "
+    "which ranked forward 90-day drawdowns. Signal from the trader grade: "
+    f">= {BULLISH_THRESHOLD:g} bullish, <= {BEARISH_THRESHOLD:g} bearish, otherwise neutral. A grade on "
+    "day t uses data up to t only. Weak evidence for the trader grade (backtest rank IC of a few "
+    "hundredths), not advice; the investor grade ranks risk, not expected return."
 )
+
+MODEL_CARD = ModelCard(
+    what="trader grade: ranks the 30-day forward return; investor grade: a risk grade, higher = "
+    "shallower forward 90-day max drawdown",
+    accuracy=[
+        Accuracy(metric="trader grade IC", value=0.057, ci95=(-0.012, 0.123)),
+        Accuracy(metric="investor risk_IC", value=0.592, ci95=(0.542, 0.651)),
+        Accuracy(metric="365-day volatility risk_IC (baseline)", value=0.542, ci95=(0.493, 0.607)),
+    ],
+    measured_on="2022-01..2025-02 holdout, 18 assets, weekly Spearman; benchmarks/grade_backtest.py",
+    fitted_at=date(2026, 12, 1),
+)
+"""The open model's card for answers: the holdout figures of docs/grades.md (trader weights fitted
+2026-11-26, investor weights 2026-12-01)."""
 
 
 def _grade(
     specs: Sequence[_Spec], horizon: Horizon, window: _Window | None, warnings: list[str]
-) -> tuple[float | None, list[Factor]]:
+) -> tuple[float | None, list[Factor], list[Factor]]:
+    """The grade, its weighted factors (weights as used) and its weight-0 factors."""
     raw: list[tuple[_Spec, float | None, float | None]] = []
     for spec in specs:
         value = spec.value(window) if window is not None else None
@@ -392,7 +436,7 @@ def _grade(
         raw.append((spec, value, score))
     used = math.fsum(spec.weight for spec, _, score in raw if score is not None)
     if window is not None:
-        missing = [spec.name for spec, _, score in raw if score is None]
+        missing = [spec.name for spec, _, score in raw if score is None and spec.weight > 0]
         if missing:
             warnings.append(f"{horizon} grade: no data for {', '.join(missing)}; their weight is shared out")
     factors = [
@@ -406,10 +450,12 @@ def _grade(
         )
         for spec, value, score in raw
     ]
+    weighted = [f for f, (spec, _, _) in zip(factors, raw, strict=True) if spec.weight > 0]
+    unweighted = [f for f, (spec, _, _) in zip(factors, raw, strict=True) if spec.weight == 0]
     if window is None or used == 0:
-        return None, factors
-    grade = math.fsum(f.weight * f.score for f in factors if f.score is not None)
-    return round(min(100.0, max(0.0, grade)), 2), factors
+        return None, weighted, unweighted
+    grade = math.fsum(f.weight * f.score for f in weighted if f.score is not None)
+    return round(min(100.0, max(0.0, grade)), 2), weighted, unweighted
 
 
 def signal_for(trader_grade: float | None) -> Signal | None:
@@ -439,10 +485,6 @@ def compute_grades(series: DailySeries) -> GradeResult:
     gap = _gap_warning(series.dates)
     if gap:
         warnings.append(gap)
-    if series.volume is None or all(v is None for v in volume):
-        warnings.append("no volume data: volume-based factors are left out")
-    if series.market_cap is None or all(m is None for m in market_cap):
-        warnings.append("no market-cap data: market-cap-based factors are left out")
 
     trader_window: _Window | None = None
     if n >= TRADER_MIN_DAYS:
@@ -456,13 +498,14 @@ def compute_grades(series: DailySeries) -> GradeResult:
     else:
         warnings.append(f"investor grade needs {INVESTOR_MIN_DAYS} days of history, got {n}: not graded")
 
-    trader_grade, trader_factors = _grade(_TRADER, "trader", trader_window, warnings)
-    investor_grade, investor_factors = _grade(_INVESTOR, "investor", investor_window, warnings)
+    trader_grade, trader_factors, trader_info = _grade(_TRADER, "trader", trader_window, warnings)
+    investor_grade, investor_factors, investor_info = _grade(_INVESTOR, "investor", investor_window, warnings)
     return GradeResult(
         trader_grade=trader_grade,
         investor_grade=investor_grade,
         signal=signal_for(trader_grade),
         factors=trader_factors + investor_factors,
+        unweighted=trader_info + investor_info,
         warnings=warnings,
         method=METHOD,
         as_of=series.dates[-1],

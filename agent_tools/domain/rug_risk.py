@@ -8,8 +8,9 @@ source did not report that fact) and call ``assess``. Rules of the house applied
   sources the riskier value wins. A finding's evidence lists every source's value.
 * A fact no source reported is listed in ``coverage.unknown`` and keeps the level from being ``low``;
   when no source reports whether the token can be sold (the key facts) the level is ``unknown``.
-* Honeypot, a ~100 % sell tax or a known-malicious list hit force ``critical``; otherwise the fitted
-  model's score (``rug_model``), lifted to the floor of the worst finding's severity.
+* Honeypot, a ~100 % sell tax or a known-malicious list hit force ``critical`` (score 100); otherwise the
+  score is the fitted model's calibrated probability (``rug_model``), kept as it is so it reads as one,
+  and the level is the worse of the score's level and the floor of the worst finding's severity.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, m
 from agent_tools.domain import known_bad
 from agent_tools.domain.addresses import validate_address
 from agent_tools.domain.chains import Chain, resolve_chain
+from agent_tools.domain.model_card import ModelCard
 from agent_tools.domain.rug_model import MODEL_FACTS, Level, RugModel, load_model
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
@@ -54,6 +56,7 @@ FactValue = bool | int | float | str | datetime
 
 Pct = Annotated[float, Field(ge=0, le=100)]
 
+_LEVEL_ORDER: tuple[Level, ...] = ("low", "medium", "high", "critical")
 _SEVERITY_RANK: dict[Severity, int] = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 # Finding thresholds (percent, USD, time). Fixed rules, not fitted: see docs/rug_risk.md.
@@ -108,6 +111,9 @@ class TokenFacts(BaseModel):
     lp_locked_pct: Pct | None = Field(default=None, description="share of LP tokens locked or burned")
     lp_creator_pct: Pct | None = Field(default=None, description="share of LP tokens held by the creator")
     lp_holder_count: int | None = Field(default=None, ge=0)
+    lp_share_std_pct: Pct | None = Field(
+        default=None, description="population standard deviation of the LP holders' shares (BOBAI lp_std)"
+    )
     liquidity_usd: float | None = Field(default=None, ge=0)
     top10_holder_pct: Pct | None = Field(
         default=None, description="supply held by the top 10 holders, excluding pool, burn and lock addresses"
@@ -119,6 +125,12 @@ class TokenFacts(BaseModel):
     )
     buy_sell_ratio: float | None = Field(
         default=None, ge=0, description="buys / (sells + 1) over the source's window (DexScreener: h24)"
+    )
+    buys_per_week: float | None = Field(
+        default=None, ge=0, description="lifetime buys / (weeks traded + 1), BOBAI's swap_in_per_week"
+    )
+    sells_per_week: float | None = Field(
+        default=None, ge=0, description="lifetime sells / (weeks traded + 1), BOBAI's swap_out_per_week"
     )
     pair_created_at: datetime | None = None
     source_verified: bool | None = None
@@ -157,6 +169,18 @@ FACT_FIELDS: tuple[str, ...] = tuple(
 )
 
 
+LIFETIME_WINDOW = timedelta(days=1)
+"""DexScreener counts trades over the last 24 h: the pool's lifetime counts only while it is younger."""
+
+
+def weekly_rate(count: int, age: timedelta) -> float | None:
+    """BOBAI's per-week trade rate, count / (weeks traded + 1), for a pool whose whole life the count
+    covers (``age`` < ``LIFETIME_WINDOW``); None for an older pool, whose lifetime count is unknown."""
+    if age >= LIFETIME_WINDOW:
+        return None
+    return count / (max(age, timedelta(0)) / timedelta(weeks=1) + 1.0)
+
+
 def pct_from_fraction(value: str | float | None) -> float | None:
     """GoPlus-style fraction ("0.05" = 5 %, "1" = 100 %, "" = unknown) to percent, clamped to 0-100."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -178,6 +202,8 @@ _PREFERENCE: dict[str, tuple[Method, ...]] = {
     "liquidity_usd": _MARKET_FIRST,
     "pair_created_at": _MARKET_FIRST,
     "buy_sell_ratio": _MARKET_FIRST,
+    "buys_per_week": _MARKET_FIRST,
+    "sells_per_week": _MARKET_FIRST,
 }
 _RISKY_TRUE = frozenset(
     {
@@ -359,7 +385,7 @@ class _Builder:
             evidence[name] = _json(fact.value)
             for r in fact.reports:
                 by_source.setdefault(r.source, {})[name] = _json(r.value)
-                if r.raw is not None:
+                if r.raw is not None and r.raw != _json(r.value):  # raw only where it says more
                     raw.setdefault(r.source, {})[name] = r.raw
         if len(by_source) > 1:
             evidence["by_source"] = dict(by_source.items())
@@ -554,11 +580,13 @@ other facts prove) is honest. A failed or drifted source can therefore never mak
 KNOWN_BAD_CHECK = known_bad.CHECK_NAME
 
 LEVEL_RULES = (
-    "Honeypot, a sell tax of ~100 % or a hit on a bundled known-malicious list force critical. Otherwise "
-    "risk_score is the fitted model's score, lifted to the high threshold by any high-severity finding and "
-    "to the medium threshold by any medium-severity finding or any expected check no source reported. "
-    "When no source reports whether the token can be sold (EVM: honeypot or sell tax; Solana: mint or "
-    "freeze authority) and nothing high was found, risk_level is unknown and risk_score null."
+    "Honeypot, a sell tax of ~100 % or a hit on a bundled known-malicious list force critical (risk_score "
+    "100). Otherwise risk_score is the fitted model's calibrated score and risk_level the worse of that "
+    "score's level and the findings' floor: any high-severity finding makes it at least high, any "
+    "medium-severity finding, expected check no source reported or missing model score at least medium. "
+    "risk_score is null when no source reported a fact the model needs (model.imputed). When no source "
+    "reports whether the token can be sold (EVM: honeypot or sell tax; Solana: mint or freeze authority) "
+    "and nothing high was found, risk_level is unknown and risk_score null."
 )
 
 
@@ -571,9 +599,16 @@ class Coverage(BaseModel):
     sources_failed: list[str]
 
 
-class ModelBreakdown(BaseModel):
-    score: float = Field(ge=0, le=100, description="fitted model's score before finding floors")
-    inputs: dict[str, float | None] = Field(description="facts fed to the model; null = imputed")
+class ModelBreakdown(ModelCard):
+    score: float | None = Field(
+        ge=0,
+        le=100,
+        description="the model's calibrated probability x 100 (risk_score unless critical forced 100); "
+        "null when a fact it needs is unknown",
+    )
+    inputs: dict[str, float | None] = Field(
+        description="facts fed to the model; null = unknown, integrated out"
+    )
     imputed: list[str]
     about: str
 
@@ -619,7 +654,12 @@ def _summary(level: RiskLevel, score: int | None, findings: Sequence[Finding], c
         ][:2]
         if not reasons and coverage.unknown:
             reasons = ["not every expected check was reported"]
-        first = f"{level.capitalize()} rug-pull risk (score {score}/100)" + (
+        scored = (
+            "no model score: facts it needs were not reported"
+            if score is None
+            else f"model score {score}/100"
+        )
+        first = f"{level.capitalize()} rug-pull risk ({scored})" + (
             ": " + "; ".join(reasons) + "." if reasons else "."
         )
     gaps: list[str] = []
@@ -664,7 +704,7 @@ def assess(
     )
     result = model.score(model_inputs(merged))
 
-    floor = _level_floor(findings, bool(coverage.unknown))
+    floor = _level_floor(findings, bool(coverage.unknown) or result.score is None)
     key_unknown = all(n not in merged for n in KEY_FACTS[chain.family])
     level: RiskLevel
     score: int | None
@@ -672,9 +712,12 @@ def assess(
         level, score = "critical", 100
     elif key_unknown and floor != "high":
         level, score = "unknown", None
+    elif result.score is None:
+        level, score = floor, None
     else:
-        score = round(max(result.score, model.thresholds.floor(floor)))
-        level = model.thresholds.level(score)
+        score = round(result.score)
+        by_score = model.thresholds.level(score)
+        level = floor if _LEVEL_ORDER.index(floor) > _LEVEL_ORDER.index(by_score) else by_score
 
     def fact(name: str) -> FactValue | None:
         return merged[name].value if name in merged else None
@@ -698,8 +741,9 @@ def assess(
         sell_tax_pct=sell_tax if isinstance(sell_tax, float) else None,
         liquidity_usd=liquidity if isinstance(liquidity, float) else None,
         model=ModelBreakdown(
-            score=round(result.score, 1),
-            inputs=result.inputs,
+            **model.card_for(result.imputed).model_dump(),
+            score=None if result.score is None else round(result.score, 1),
+            inputs={k: None if v is None else float(f"{v:.4g}") for k, v in result.inputs.items()},
             imputed=list(result.imputed),
             about=model.summary,
         ),

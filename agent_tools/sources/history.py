@@ -44,6 +44,9 @@ DAY_MS = 86_400_000
 RESERVE_SHARE = 0.25
 """A provider with no more than this share of its per-minute budget left is asked after the others."""
 FREE_PLAN_DAYS = 365
+FREE_PLAN_SPAN = FREE_PLAN_DAYS + 1
+"""CoinGecko's free plans serve `days=365`, whose answer holds 366 daily points (both ends): a window
+of 366 days of bars, what a 365-day volatility needs, is within them."""
 OHLC_CANDLE = timedelta(hours=4)
 """CoinGecko's candle for 3-30 days, the only `/ohlc` range asked here (daily bars under 30 days)."""
 _KLINE: dict[Interval, KlineInterval] = {"hourly": "1h", "daily": "1d", "weekly": "1w"}
@@ -148,24 +151,24 @@ class _CoinGeckoPlan:
 
 
 def _coingecko_plan(ask: HistoryAsk, plan_days: Days) -> _CoinGeckoPlan | None:
-    if plan_days != "max" and ask.days > plan_days:
+    if plan_days != "max" and ask.days > plan_days + 1:  # `days=N` answers N + 1 daily points
         return None
     if ask.interval == "daily" and ask.days < OHLC_DAYS[3]:  # 4-hour candles: 7, 14 or 30 days
         return _CoinGeckoPlan(ohlc_days=min(d for d in OHLC_DAYS if d > ask.days))
     if ask.interval == "hourly":
         return _CoinGeckoPlan(chart_days=min(d for d in _HOURLY_CHART_DAYS if d >= ask.days), daily=False)
-    return _CoinGeckoPlan(chart_days=FREE_PLAN_DAYS if ask.days <= FREE_PLAN_DAYS else "max")
+    return _CoinGeckoPlan(chart_days=FREE_PLAN_DAYS if ask.days <= FREE_PLAN_SPAN else "max")
 
 
 def full_history_days(services: Services) -> int:
     """All the daily history the grade model reads: CoinGecko's free window, ten years on a pro plan."""
-    return FREE_PLAN_DAYS if services.provider(CoinGeckoHistory).max_days != "max" else 3650
+    return FREE_PLAN_SPAN if services.provider(CoinGeckoHistory).max_days != "max" else 3650
 
 
 def unserved(services: Services, days: int, vs: str) -> str | None:
     """Why no source can serve history in `vs` over `days` (only CoinGecko has other currencies)."""
     plan_days = services.provider(CoinGeckoHistory).max_days
-    if vs != "usd" and plan_days != "max" and days > plan_days:
+    if vs != "usd" and plan_days != "max" and days > plan_days + 1:
         return (
             f"history in {vs.upper()} is CoinGecko's alone, and its plan serves {plan_days} days, not {days}"
         )

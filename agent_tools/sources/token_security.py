@@ -12,14 +12,16 @@ adapter that asks it; ``assess_rug_pull_risk`` runs them all at once through a `
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal, TypeVar, cast
 
 from pydantic import BaseModel, JsonValue
 
 from agent_tools.domain.chains import CHAINS, Chain
-from agent_tools.domain.rug_risk import TokenFacts, pct_from_fraction
+from agent_tools.domain.rug_risk import TokenFacts, pct_from_fraction, weekly_rate
 from agent_tools.services import Services
 from agent_tools.sources.outcome import NoData, Ok
 from agent_tools.sources.text import MAX_FLAG, clean
@@ -42,9 +44,8 @@ from agent_tools.upstream.rugcheck import RugCheck, RugCheckReport
 
 M = TypeVar("M", bound=BaseModel)
 
-BURN_ADDRESSES = frozenset(
-    {"0x0000000000000000000000000000000000000000", "0x000000000000000000000000000000000000dead"}
-)
+NULL_ADDRESS = "0x0000000000000000000000000000000000000000"
+BURN_ADDRESSES = frozenset({NULL_ADDRESS, "0x000000000000000000000000000000000000dead"})
 TOP_HOLDERS = 10
 MAX_RAW_CHARS = 40  # a raw upstream value shown as evidence
 # RugCheck known-account types that are infrastructure, not insiders, when counting top holders.
@@ -115,6 +116,30 @@ def _top_insiders(holders: Sequence[GoPlusHolder], pools: frozenset[str]) -> flo
     return _holder_share([h for h in ranked if insider(h)][:TOP_HOLDERS], lambda _h: True)
 
 
+def _lp_providers(count: int | None, lp_holders: Sequence[GoPlusHolder]) -> tuple[int | None, float | None]:
+    """LP providers as BOBAI counts them, and the spread of their shares (BOBAI ``lp_std``, percent).
+
+    GoPlus lists and counts the null address, which holds the 1,000 wei of LP Uniswap V2 locks at
+    creation; BOBAI does not (a fresh pool has one holder), so it is left out of both. GoPlus lists
+    the top 10 only: the unlisted holders are taken to share the rest equally, a lower bound on the
+    spread. The spread is the population standard deviation of the shares.
+    """
+    listed = [h for h in lp_holders if (h.address or "").lower() != NULL_ADDRESS]
+    if count is None:
+        return None, None
+    if len(listed) < len(lp_holders):
+        count = max(count - 1, 0)
+    if not listed or count == 0:
+        return count, None
+    shares = [_fraction_pct(h.percent) or 0.0 for h in listed]
+    n = max(count, len(shares))
+    rest, others = max(100.0 - sum(shares), 0.0), n - len(shares)
+    total = sum(shares) + (rest if others else 0.0)
+    squares = sum(s * s for s in shares) + (rest * rest / others if others else 0.0)
+    variance = max(squares / n - (total / n) ** 2, 0.0)
+    return count, min(math.sqrt(variance), 100.0)
+
+
 def _lp_locked(lp_holders: Sequence[GoPlusHolder]) -> float | None:
     return _holder_share(lp_holders, lambda h: h.is_locked == 1) if lp_holders else None
 
@@ -152,6 +177,7 @@ def from_goplus_evm(t: EvmTokenSecurity) -> Reading:
     if honeypot is None and _bit(t.cannot_sell_all):
         honeypot = True
     liquidity: float | None = None
+    lp_count, lp_spread = _lp_providers(_count(t.lp_holder_count), lp)
     if dex:
         liquidity = sum(_usd(d.liquidity) or 0.0 for d in dex)
     elif _bit(t.is_in_dex) is False:
@@ -175,7 +201,8 @@ def from_goplus_evm(t: EvmTokenSecurity) -> Reading:
         lp_creator_pct=_holder_share(lp, lambda h: (h.address or "").lower() == creator)
         if lp and creator
         else None,
-        lp_holder_count=_count(t.lp_holder_count),
+        lp_holder_count=lp_count,
+        lp_share_std_pct=lp_spread,
         liquidity_usd=liquidity,
         top10_holder_pct=_top_insiders(holders, pools),
         creator_pct=_fraction_pct(t.creator_percent),
@@ -287,29 +314,39 @@ def from_honeypot(r: HoneypotReply) -> Reading:
 # --- DexScreener ----------------------------------------------------------------------------------------
 
 
-def from_dexscreener(pairs: Sequence[DexPair], address: str) -> Reading | None:
-    """Market facts from the token's most liquid pair; None when no pair contains the token."""
+def from_dexscreener(pairs: Sequence[DexPair], address: str, observed_at: datetime) -> Reading | None:
+    """Market facts from the token's most liquid pair; None when no pair contains the token.
+
+    Weekly trade rates are reported only for a pair younger than a day at ``observed_at`` (when the
+    reply was fetched): then its 24 h counts are its lifetime counts (``rug_risk.weekly_rate``).
+    """
     wanted = address.lower()  # base58 mints differing only in case do not occur in practice
     mine = [p for p in pairs if wanted in (p.baseToken.address.lower(), p.quoteToken.address.lower())]
     if not mine:
         return None
     top = max(mine, key=lambda p: (p.liquidity.usd if p.liquidity else None) or 0.0)
     day = (top.txns or {}).get("h24")
-    ratio: float | None = None
+    created = top.pairCreatedAt
+    created_at = _epoch(created / 1000) if created else None
+    ratio = buys_pw = sells_pw = None
     if day is not None and day.buys is not None and day.sells is not None:
         # txns count buys of the base token; when ours is the quote, its buys are the base's sells
         buys, sells = (
             (day.buys, day.sells) if top.baseToken.address.lower() == wanted else (day.sells, day.buys)
         )
         ratio = buys / (sells + 1)
+        if created_at is not None:
+            buys_pw = weekly_rate(buys, observed_at - created_at)
+            sells_pw = weekly_rate(sells, observed_at - created_at)
     liquidity = top.liquidity.usd if top.liquidity else None
-    created = top.pairCreatedAt
     facts = TokenFacts(
         source="dexscreener",
         method="market",
         liquidity_usd=_usd(liquidity),
         buy_sell_ratio=ratio,
-        pair_created_at=_epoch(created / 1000) if created else None,
+        buys_per_week=buys_pw,
+        sells_per_week=sells_pw,
+        pair_created_at=created_at,
         evidence=_evidence(
             liquidity_usd=liquidity,
             buy_sell_ratio={"h24_buys": day.buys, "h24_sells": day.sells}
@@ -420,7 +457,7 @@ async def _honeypot(services: Services, chain: Chain, address: str) -> Ok[Readin
 async def _dexscreener(services: Services, chain: Chain, address: str) -> Ok[Reading] | NoData:
     assert chain.dexscreener_slug is not None, "applies only where DexScreener lists pairs"
     fetched = await services.provider(DexScreener).token_pairs(chain.dexscreener_slug, address)
-    reading = from_dexscreener(fetched.value, address)
+    reading = from_dexscreener(fetched.value, address, datetime.fromtimestamp(fetched.fetched_at, tz=UTC))
     return (
         NoData("DexScreener lists no trading pair for this token")
         if reading is None

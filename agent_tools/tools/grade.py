@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from agent_tools.domain import grades
 from agent_tools.domain.history import to_daily_series
+from agent_tools.domain.model_card import ModelCard
 from agent_tools.services import Services
 from agent_tools.sources.outcome import Failed, Ok, SourceRun
 from agent_tools.tools._registry import ToolSpec
@@ -30,12 +31,15 @@ TM_METHOD = (
 OPEN_METHOD = (
     "Open model (docs/grades.md): each factor's raw value maps to a 0-100 score by a fixed transform; a "
     "grade is the weighted mean of its factors' scores, with the weights shown (renormalised over factors "
-    "with data; trader weights fitted on 2017-2021 data only, investor weights equal). Trader grade: last "
-    f"{grades.TRADER_LOOKBACK_DAYS} daily rows, needs {grades.TRADER_MIN_DAYS}; investor grade: all history "
-    f"given, needs {grades.INVESTOR_MIN_DAYS}. Signal: trader grade >= {grades.BULLISH_THRESHOLD:g} bullish, "
-    f"<= {grades.BEARISH_THRESHOLD:g} bearish, else neutral. Weak evidence, not advice."
+    "with data; trader weights fitted on 2017-2021 data only). Trader grade: last "
+    f"{grades.TRADER_LOOKBACK_DAYS} daily rows, needs {grades.TRADER_MIN_DAYS}; investor grade, a risk grade "
+    f"(weights chosen on 2017-2021 against forward drawdowns), needs {grades.INVESTOR_MIN_DAYS}. Signal: "
+    f"trader grade >= {grades.BULLISH_THRESHOLD:g} bullish, <= {grades.BEARISH_THRESHOLD:g} bearish, else "
+    "neutral. Weak evidence, not advice."
 )
 """The domain's METHOD in short: the weights are in `factors`, and results stay under ~4 KB."""
+TM_CARD = ModelCard(what="Token Metrics' own grades", accuracy=[], measured_on=None, fitted_at=None)
+"""Token Metrics publishes no accuracy we can check: not measured here."""
 
 
 class GradeFactor(BaseModel):
@@ -66,6 +70,7 @@ class GradeResult(BaseModel):
         description="where the open model's daily history came from: coingecko | binance | defillama | "
         "snapshot; null for Token Metrics"
     )
+    model: ModelCard = Field(description="what the grades are, their measured accuracy, when fitted")
     warnings: list[str]
 
 
@@ -99,6 +104,7 @@ def _from_tokenmetrics(asset: Asset, got: Ok[grades.ProviderGrades], warnings: l
         stale=got.stale,
         history_days=None,
         history_source=None,
+        model=TM_CARD,
         warnings=warnings,
     )
 
@@ -110,19 +116,13 @@ async def _history(
     services: Services, run: SourceRun, asset: Asset, warnings: list[str]
 ) -> tuple[grades.DailySeries, str, bool]:
     """Daily history as every history answer gets it (sources/history.py), its source and staleness."""
-    from agent_tools.sources.history import FREE_PLAN_DAYS, HistoryAsk, full_history_days, price_history
+    from agent_tools.sources.history import HistoryAsk, full_history_days, price_history
 
     days = full_history_days(services)
     ask = HistoryAsk(asset.id, asset.symbol, asset.ticker_primary, "daily", days)
     got = await price_history(services, run, ask)
     warnings += run.failure_notes() + got.notes
-    bars = got.history.bars
-    if days == FREE_PLAN_DAYS and len(bars) >= grades.INVESTOR_MIN_DAYS:
-        warnings.append(
-            f"history is the last {len(bars)} days (the window CoinGecko's free plans serve, whatever the "
-            "source): the investor grade's history_length and drawdown_from_ath see only that window"
-        )
-    return to_daily_series(bars), got.source, got.stale
+    return to_daily_series(got.history.bars), got.source, got.stale
 
 
 def _sig(value: float | None) -> float | None:
@@ -161,6 +161,7 @@ async def _open_model(
         stale=stale,
         history_days=len(series.dates),
         history_source=source,
+        model=grades.MODEL_CARD,
         warnings=warnings + result.warnings,
     )
 
@@ -207,10 +208,12 @@ live answers (`stale: true`, `as_of` = the snapshot's last day, its age in `warn
 bullish, <= {grades.BEARISH_THRESHOLD:g} bearish, else neutral. `factors` gives each input's raw value, 0-100
 score and weight. A null grade means too little history (trader {grades.TRADER_MIN_DAYS} days, investor
 {grades.INVESTOR_MIN_DAYS}); `warnings` says why.
-Weak evidence, not advice: on the 2022-2025 holdout the open trader grade's weekly rank IC with 30-day
-forward returns was +0.057 (95 % interval -0.012..+0.123; 30-day momentum -0.013). The investor grade
-describes quality and risk and is not a return forecast (IC -0.20 with 180-day returns in 2017-2021).
-Never present a grade as a recommendation to buy or sell."""
+What the numbers mean (open model; `model` carries the figures): the trader grade ranks assets by their
+next 30 days' return, weakly: weekly rank IC +0.057 on the 2022-2025 holdout (95 % interval -0.012..+0.123;
+30-day momentum -0.013). The investor grade is a risk grade: higher = calmer (90- and 365-day volatility),
+which ranked the next 90 days' maximum drawdown, rank IC +0.59 on the holdout (trailing volatility alone
++0.54); it is not a return forecast. Weak evidence, not advice: never present a grade as a
+recommendation to buy or sell."""
 
 
 async def get_grade(

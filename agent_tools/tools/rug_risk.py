@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from agent_tools.domain.addresses import MAX_ADDRESS_LEN, validate_address
 from agent_tools.domain.chains import MAX_CHAIN_LEN, TOKEN_CHAINS, Chain, names, resolve_chain
-from agent_tools.domain.rug_model import load_model
+from agent_tools.domain.rug_model import load_thresholds
 from agent_tools.domain.rug_risk import KNOWN_BAD_CHECK, LEVEL_RULES, RiskAssessment, assess
 from agent_tools.errors import InvalidArgument
 from agent_tools.services import Services
@@ -154,13 +154,18 @@ Sources, asked at once: GoPlus (contract/holder analysis), Honeypot.is (a simula
 bsc and base only), DexScreener (market data), RugCheck (Solana). A failing source is listed in
 `coverage.sources_failed` and `source_status`; the answer uses the rest.
 
-Output: `risk_score` 0-100 (higher = riskier) and `risk_level`; thresholds {load_model().thresholds.describe()}.
+Output: `risk_score` 0-100 (higher = riskier) and `risk_level`; thresholds {load_thresholds().describe()}.
 {LEVEL_RULES}
+What the number means: `risk_score`/100 is a calibrated probability, the share of rug pulls among pools like
+those the model was fitted on (Uniswap V2 WETH pairs on Ethereum in 2021, 90 % of them rug pulls) with the
+facts in `model.inputs`: of such pools scored 80, about 80 % were rug pulls. Other chains, other DEXs and
+today's tokens have other base rates, so treat it as that calibrated estimate, not a guarantee. `model`
+says what the score is, its measured accuracy (`accuracy`: AUC and Brier score with 95 % intervals,
+`measured_on`: nested cross-validation with the same facts missing) and `fitted_at`.
 `findings` (code, severity, title, evidence per source) explain the level. Units: `buy_tax_pct`,
 `sell_tax_pct` and every `_pct` are percents (5 = 5 %); `liquidity_usd` is USD. A null value or an entry in
 `coverage.unknown` means no source reported that check: treat it as unverified, never as safe; `unknown` is
-not a verdict of safety. `provider_flags` are extra provider warnings that are not scored. The score is a
-heuristic fitted on 2021 Uniswap V2 data, not a guarantee."""
+not a verdict of safety. `provider_flags` are extra provider warnings that are not scored."""
 
 
 async def assess_rug_pull_risk(

@@ -39,6 +39,7 @@ def goplus(**kw: object) -> TokenFacts:
         "lp_locked_pct": 2.0,
         "lp_creator_pct": 0.0,
         "lp_holder_count": 5000,
+        "lp_share_std_pct": 0.1,
         "top10_holder_pct": 25.0,
         "creator_pct": 0.0,
         "token_burn_pct": 0.0,
@@ -95,6 +96,17 @@ def test_full_sell_tax_from_goplus_fraction_is_critical() -> None:
     tax = codes(result)["HIGH_SELL_TAX"]
     assert (result.risk_level, tax.severity, result.sell_tax_pct) == ("critical", "critical", 100.0)
     assert tax.evidence["raw"] == {"goplus": {"sell_tax_pct": "1"}}
+
+
+def test_raw_evidence_only_where_it_says_more_than_the_value() -> None:
+    simulated = honeypot_is(sell_tax_pct=100.0, evidence={"sell_tax_pct": 100.0})
+    facts = goplus(sell_tax_pct=100.0, evidence={"sell_tax_pct": "1"})
+    tax = codes(assess("eth", TOKEN, [facts, simulated], [], NOW))["HIGH_SELL_TAX"]
+    assert tax.evidence["by_source"] == {
+        "honeypot.is": {"sell_tax_pct": 100.0, "buy_tax_pct": 0.1},
+        "goplus": {"sell_tax_pct": 100.0, "buy_tax_pct": 0.0},
+    }
+    assert tax.evidence["raw"] == {"goplus": {"sell_tax_pct": "1"}}  # Honeypot.is sent 100.0: nothing new
 
 
 def test_simulation_beats_static_flag_and_finding_says_both() -> None:
@@ -158,6 +170,23 @@ def test_weth_like_missing_owner_key_is_unknown_not_safe() -> None:
     assert "OWNER_NOT_RENOUNCED" not in codes(result)
     assert result.risk_level != "low"
     assert set(result.model.imputed) >= {"lp_locked_pct", "lp_holder_count"}
+    # the model was never measured without the LP facts: no score rather than a guess, and no figure claimed
+    assert (result.risk_score, result.model.score, result.model.accuracy) == (None, None, [])
+    assert result.risk_level == "medium"
+    assert "no model score" in result.summary
+
+
+def test_risk_score_is_the_calibrated_model_probability_and_level_the_worse_of_two() -> None:
+    young = dexscreener(buys_per_week=30.0, sells_per_week=25.0, buy_sell_ratio=1.2)
+    result = assess("ethereum", TOKEN, [goplus(), honeypot_is(), young], [], NOW)
+    assert result.model.score is not None and result.risk_score == round(result.model.score)
+    assert result.model.imputed == [] and [a.metric for a in result.model.accuracy] == ["AUC", "brier"]
+    older = assess("ethereum", TOKEN, [goplus(), honeypot_is(), dexscreener()], [], NOW)
+    assert older.model.imputed == ["buys_per_week", "sells_per_week"]
+    assert older.model.accuracy[0].value < result.model.accuracy[0].value  # measured with the rates unknown
+    # a high finding lifts the level, not the number: the score stays the model's probability
+    hidden = assess("ethereum", TOKEN, [goplus(hidden_owner=True), honeypot_is(), young], [], NOW)
+    assert hidden.risk_level == "high" and hidden.risk_score == result.risk_score
 
 
 def test_all_key_facts_unknown_is_unknown_not_low() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import statistics
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from tests.fakes.security import (
     dex_pair,
     goplus_evm,
     goplus_solana,
+    holder,
     scenarios,
 )
 
@@ -49,7 +51,8 @@ def test_goplus_troe_capture() -> None:
     assert f.blacklist is True and f.hidden_owner is False and f.source_verified is True
     assert f.reported()["owner_renounced"] is True  # owner is the dead address
     assert f.lp_locked_pct == pytest.approx(100.0)
-    assert f.lp_creator_pct == 0.0 and f.lp_holder_count == 2
+    # GoPlus counts the null address (1,000 wei of LP locked at creation); BOBAI does not
+    assert f.lp_creator_pct == 0.0 and f.lp_holder_count == 1 and f.lp_share_std_pct == 0.0
     assert f.liquidity_usd == pytest.approx(8857.3153)
     assert f.top10_holder_pct == pytest.approx(5.0)  # the pool (tagged, a dex pair) is left out
     assert f.creator_pct == pytest.approx(5.0) and f.token_burn_pct == 0.0
@@ -57,10 +60,24 @@ def test_goplus_troe_capture() -> None:
     assert reading.flags == ()
 
 
+def test_goplus_lp_share_spread_is_bobai_lp_std() -> None:
+    three = [holder("0x" + "a1" * 20, 0.6), holder("0x" + "a2" * 20, 0.3), holder("0x" + "a3" * 20, 0.1)]
+    f = from_goplus_evm(evm(lp_holder_count="3", lp_holders=three)).facts
+    assert f.lp_holder_count == 3
+    assert f.lp_share_std_pct == pytest.approx(statistics.pstdev([60.0, 30.0, 10.0]))
+    # beyond the listed holders, the rest share what is left equally (a lower bound on the spread)
+    two = [holder("0x" + "a1" * 20, 0.5), holder("0x" + "a2" * 20, 0.3)]
+    f = from_goplus_evm(evm(lp_holder_count="12", lp_holders=two)).facts
+    assert f.lp_share_std_pct == pytest.approx(statistics.pstdev([50.0, 30.0] + [2.0] * 10))
+    f = from_goplus_evm(evm(lp_holder_count=None)).facts
+    assert f.lp_holder_count is None and f.lp_share_std_pct is None
+
+
 def test_goplus_weth_like_missing_keys_are_unknown() -> None:
     f = from_goplus_evm(EvmTokenSecurity.model_validate(scenarios()[WETH].goplus)).facts
     assert f.owner_address is None and "owner_renounced" not in f.reported()
     assert f.lp_locked_pct is None and f.lp_creator_pct is None and f.lp_holder_count is None
+    assert f.lp_share_std_pct is None
     assert f.liquidity_usd is None  # is_in_dex "1" but no dex list: unknown, not zero
 
 
@@ -173,6 +190,9 @@ def pairs(*items: dict[str, Any]) -> list[DexPair]:
     return [DexPair.model_validate(p) for p in items]
 
 
+SEEN = datetime.fromtimestamp(1_800_000_000, tz=UTC)
+
+
 def test_dexscreener_most_liquid_pair_and_epoch_ms() -> None:
     token = "0x" + "12" * 20
     got = from_dexscreener(
@@ -181,6 +201,7 @@ def test_dexscreener_most_liquid_pair_and_epoch_ms() -> None:
             dex_pair(token, liquidity=90_000.0, created_s=1_700_000_000, buys=30, sells=9),
         ),
         token.upper().replace("0X", "0x"),
+        SEEN,
     )
     assert got is not None
     f = got.facts
@@ -191,17 +212,48 @@ def test_dexscreener_most_liquid_pair_and_epoch_ms() -> None:
 
 def test_dexscreener_token_as_quote_swaps_buys_and_sells() -> None:
     usdc = "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"
-    got = from_dexscreener(pairs(dex_pair(usdc, liquidity=1e6, created_s=None, buys=10, sells=99)), WETH)
+    got = from_dexscreener(
+        pairs(dex_pair(usdc, liquidity=1e6, created_s=None, buys=10, sells=99)), WETH, SEEN
+    )
     assert got is not None and got.facts.buy_sell_ratio == pytest.approx(99 / 11)
     assert got.facts.pair_created_at is None
+    assert got.facts.buys_per_week is None and got.facts.sells_per_week is None  # age unknown
+
+
+def test_dexscreener_weekly_trade_rates_only_while_24h_is_the_whole_life() -> None:
+    token = "0x" + "12" * 20
+    six_hours = int(SEEN.timestamp()) - 6 * 3600
+    got = from_dexscreener(
+        pairs(dex_pair(token, liquidity=1e4, created_s=six_hours, buys=30, sells=9)), token, SEEN
+    )
+    assert got is not None
+    weeks = 6 / (7 * 24)
+    assert got.facts.buys_per_week == pytest.approx(30 / (weeks + 1))  # BOBAI: count / (weeks active + 1)
+    assert got.facts.sells_per_week == pytest.approx(9 / (weeks + 1))
+    usdc = (
+        "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"  # our token as the quote: its buys are the base's sells
+    )
+    got = from_dexscreener(
+        pairs(dex_pair(usdc, liquidity=1e4, created_s=six_hours, buys=30, sells=9)), WETH, SEEN
+    )
+    assert got is not None and got.facts.buys_per_week == pytest.approx(9 / (weeks + 1))
+    two_days = int(SEEN.timestamp()) - 48 * 3600
+    got = from_dexscreener(
+        pairs(dex_pair(token, liquidity=1e4, created_s=two_days, buys=30, sells=9)), token, SEEN
+    )
+    assert got is not None and got.facts.buys_per_week is None and got.facts.sells_per_week is None
+    assert got.facts.buy_sell_ratio == pytest.approx(3.0)
 
 
 def test_dexscreener_absent_liquidity_and_no_matching_pair() -> None:
     token = "0x" + "34" * 20
-    got = from_dexscreener(pairs(dex_pair(token, liquidity=None, created_s=None)), token)
+    got = from_dexscreener(pairs(dex_pair(token, liquidity=None, created_s=None)), token, SEEN)
     assert got is not None and got.facts.liquidity_usd is None
-    assert from_dexscreener(pairs(dex_pair(token, liquidity=1.0, created_s=None)), "0x" + "56" * 20) is None
-    assert from_dexscreener([], token) is None
+    assert (
+        from_dexscreener(pairs(dex_pair(token, liquidity=1.0, created_s=None)), "0x" + "56" * 20, SEEN)
+        is None
+    )
+    assert from_dexscreener([], token, SEEN) is None
 
 
 def rugcheck(**changes: Any) -> RugCheckReport:

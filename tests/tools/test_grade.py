@@ -47,30 +47,37 @@ async def test_offline_answers_from_the_snapshot_with_factors(fake: GradeFake) -
     assert fake.requests == []
     assert out["source"] == "open-model" and out["stale"] is True
     assert out["asset_id"] == "ethereum" and out["as_of"] == "2025-02-20"
-    assert out["history_days"] == 365 and out["history_source"] == "snapshot"  # the window live grades read
+    assert out["history_days"] == 366 and out["history_source"] == "snapshot"  # the window live grades read
     assert 0 <= out["trader_grade"] <= 100 and 0 <= out["investor_grade"] <= 100
     assert out["signal"] in ("bullish", "bearish", "neutral")
     names = {f["name"] for f in out["factors"]}
-    assert {"drawdown_90d", "rsi_14", "history_length", "market_cap_size"} <= names
+    assert {"drawdown_90d", "rsi_14", "volatility_90d", "volatility_365d"} <= names
+    assert all(f["weight"] > 0 for f in out["factors"])  # weight-0 factors stay in the docs, not the answer
     assert any(
         "offline mode" in w and "yahoo_daily/ETH-USD_1d.csv" in w and "days old" in w for w in out["warnings"]
     )
-    assert any("market-cap" in w for w in out["warnings"])  # Yahoo history has no market cap
+    model = out["model"]
+    assert [a["metric"] for a in model["accuracy"]] == [
+        "trader grade IC",
+        "investor risk_IC",
+        "365-day volatility risk_IC (baseline)",
+    ]
+    assert model["fitted_at"] == "2026-12-01" and "holdout" in model["measured_on"]
+    assert "risk grade" in model["what"]
 
 
 async def test_live_open_model_from_market_chart(services: Services, fake: GradeFake) -> None:
     async with connect(services) as client:
         out = await call(client, "get_grade", symbol="ETH")
     assert out["source"] == "open-model" and out["stale"] is False
-    assert out["as_of"] == "2026-05-28" and out["history_days"] == 365
+    assert out["as_of"] == "2026-05-28" and out["history_days"] == 366
     assert out["history_source"] == "coingecko"
     assert 0 <= out["trader_grade"] <= 100 and 0 <= out["investor_grade"] <= 100
     weights = _weights_by_horizon(out)
     assert weights.keys() == {"trader", "investor"}
     assert all(math.isclose(total, 1.0, abs_tol=1e-3) for total in weights.values())
     by_name = {f["name"]: f for f in out["factors"]}
-    assert by_name["market_cap_size"]["value"] == pytest.approx(3.2e11, rel=1e-5)  # live mcap is used
-    assert any("365" in w or "366" in w for w in out["warnings"])  # the one-year window is named
+    assert by_name["volatility_365d"]["value"] > 0 and by_name["volatility_365d"]["weight"] == 0.5
     [chart] = [r for r in fake.requests if r.url.path.endswith("/market_chart")]
     assert chart.url.path == "/api/v3/coins/ethereum/market_chart"
     assert dict(chart.url.params) == {"vs_currency": "usd", "days": "365", "interval": "daily"}
@@ -107,6 +114,12 @@ async def test_tokenmetrics_answers_when_a_key_is_set(tm_services: Services, fak
     [grades_request] = fake.tm_requests("/v2/trader-grades")
     assert out["as_of"] == grades_request.url.params["endDate"]  # the newest DATE, not the first row's
     assert grades_request.url.params["token_id"] == "22600"  # Ethereum, not the other "ETH" token
+    assert out["model"] == {
+        "what": "Token Metrics' own grades",
+        "accuracy": [],
+        "measured_on": None,
+        "fitted_at": None,
+    }
     assert all(r.headers["api_key"] == TM_KEY for r in fake.tm_requests())
     assert not any(r.url.path.endswith("/market_chart") for r in fake.requests)
     assert out["warnings"] == []
@@ -169,12 +182,11 @@ async def test_coingecko_down_grades_on_binance_history(services: Services, fake
         fake.fail_always("coingecko", Fault("status", 503))
         out = await call(client, "get_grade", symbol="ETH")
     assert out["source"] == "open-model" and out["stale"] is False and out["history_source"] == "binance"
-    assert out["history_days"] == 365 and out["investor_grade"] is not None
+    assert out["history_days"] == 366 and out["investor_grade"] is not None
     assert any("coingecko unavailable" in w for w in out["warnings"])
     assert any("USDT, taken as USD" in w for w in out["warnings"])
-    assert any("market-cap" in w for w in out["warnings"])  # klines have no market cap: said, not guessed
     [klines] = [r for r in fake.requests if r.url.path == "/api/v3/klines"]
-    assert dict(klines.url.params) == {"symbol": "ETHUSDT", "interval": "1d", "limit": "366"}
+    assert dict(klines.url.params) == {"symbol": "ETHUSDT", "interval": "1d", "limit": "367"}
 
 
 @pytest.mark.looptime
@@ -215,7 +227,6 @@ async def test_a_ticker_binance_means_otherwise_grades_on_defillama(
     assert out["asset_id"] == "sol-wormhole" and out["history_source"] == "defillama"
     assert not any(r.url.path == "/api/v3/klines" for r in fake.requests)
     assert any("closes only" in w for w in out["warnings"])
-    assert any("no volume data" in w for w in out["warnings"])
 
 
 @pytest.mark.looptime

@@ -308,13 +308,14 @@ async def test_tool_listing_describes_thresholds_and_hints(svc: Services) -> Non
     async with connect(svc) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
     tool = tools[TOOL]
-    assert "low < 9 <= medium < 66 <= high < 92 <= critical" in (tool.description or "")
+    assert "low < 23 <= medium < 93 <= high < 99 <= critical" in (tool.description or "")
     assert "never as safe" in (tool.description or "")
+    assert "calibrated probability" in (tool.description or "")
     assert (
         tool.annotations is not None and tool.annotations.read_only_hint and tool.annotations.open_world_hint
     )
     assert tool.output_schema is not None
-    assert {"risk_score", "risk_level", "coverage", "source", "stale", "as_of"} <= set(
+    assert {"risk_score", "risk_level", "coverage", "source", "stale", "as_of", "model"} <= set(
         tool.output_schema["properties"]
     )
     assert set(tool.input_schema["properties"]) == {"chain", "address"}
