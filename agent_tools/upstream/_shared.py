@@ -5,7 +5,7 @@ Redis (as JSON, never pickle) with its wall-clock freshness; a replica that miss
 locally reads it from there, and a replica about to call an upstream first takes a
 short lock, so N replicas make one request per key per TTL. Rate-limit slots are
 booked by a Lua script on Redis' own clock, so the limit holds for all replicas
-together.
+together; what a replica does while Redis is away is `_budget`'s.
 
 Redis is an optimisation, never a dependency of an answer: any Redis error marks the
 backend down for a few seconds (logged once), during which every method answers
@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -32,29 +33,49 @@ R = TypeVar("R")
 
 RETRY_DOWN_S = 5.0
 SHARED_PREFIX = "agent_tools:v1:"
+WINDOW_PREFIX = "agent_tools:v2:window:"  # sorted sets (v1 limits were lists)
 
+# Book one slot in a provider's (or client's) sliding window, on Redis' own clock.
+#
+# KEYS: the window (a sorted set of slot ids scored by time), the instance's epoch.
+# A replica that holds sends of the last window and has not seen this instance's epoch
+# (Redis restarted empty, or it has never talked to it) is asked first for those sends
+# (answer -1); given them (ARGV[9:]: id, age pairs), it adds those not already there,
+# then books. The earliest slot keeps every window within `limit` and no earlier than
+# `not_before` s from now.
 _RESERVE = """
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local budget = tonumber(ARGV[3])
+local limit, window, budget = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local slot_id, not_before = ARGV[4], tonumber(ARGV[5])
+local seen, fresh, has_recent = ARGV[6], ARGV[7], ARGV[8]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local n = redis.call('LLEN', KEYS[1])
-local slot = now
+local epoch = redis.call('GET', KEYS[2])
+if not epoch then
+  redis.call('SET', KEYS[2], fresh)
+  epoch = fresh
+end
+if epoch ~= seen and has_recent == '1' and #ARGV == 8 then return {-1, '0', epoch} end
+for i = 9, #ARGV, 2 do
+  redis.call('ZADD', KEYS[1], 'NX', now - tonumber(ARGV[i + 1]), ARGV[i])
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local n = redis.call('ZCARD', KEYS[1])
+local slot = now + not_before
 if n >= limit then
-  local oldest = tonumber(redis.call('LINDEX', KEYS[1], n - limit))
-  if oldest + window > slot then slot = oldest + window end
+  local kth = tonumber(redis.call('ZRANGE', KEYS[1], n - limit, n - limit, 'WITHSCORES')[2]) + window
+  if kth > slot then slot = kth end
 end
 if n > 0 then
-  local last = tonumber(redis.call('LINDEX', KEYS[1], -1))
+  local last = tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2])
   if last > slot then slot = last end
 end
 local wait = slot - now
-if budget >= 0 and wait > budget then return {0, tostring(wait)} end
-redis.call('RPUSH', KEYS[1], tostring(slot))
-redis.call('LTRIM', KEYS[1], -limit, -1)
-redis.call('PEXPIRE', KEYS[1], math.ceil((wait + window) * 1000))
-return {1, tostring(wait)}
+if budget >= 0 and wait > budget then return {0, tostring(wait), epoch} end
+redis.call('ZADD', KEYS[1], slot, slot_id)
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(limit + 1))
+local top = tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2])
+redis.call('PEXPIRE', KEYS[1], math.ceil((top - now + window) * 1000))
+return {1, tostring(wait), epoch}
 """
 
 
@@ -74,6 +95,7 @@ class SharedCache:
         self._down_until: float | None = None
         self._retry_down_s = retry_down_s
         self._reserve = self._redis.register_script(_RESERVE)
+        self._epoch = ""  # the Redis instance our windows were last booked in
 
     @staticmethod
     def key(cache_key: Hashable) -> str:
@@ -147,19 +169,44 @@ class SharedCache:
             await self._call(lambda: self._redis.delete(*keys))
 
     async def reserve(
-        self, name: str, limit: int, window: float, budget: float | None
+        self,
+        name: str,
+        limit: int,
+        window: float,
+        budget: float | None,
+        *,
+        slot_id: str,
+        not_before: float = 0.0,
+        recent: Callable[[], Sequence[tuple[str, float]]] = list,
+        hand_back: bool = False,
     ) -> tuple[bool, float] | None:
-        """Book a rate-limit slot for everyone: (booked, wait_s); None when Redis is down."""
-        key = f"{SHARED_PREFIX}limit:{name}"
-        args = [limit, window, -1 if budget is None else budget]
-        result = await self._call(lambda: cast(Awaitable[Any], self._reserve(keys=[key], args=args)))
+        """Book a slot for everyone: (booked, wait_s); None when Redis is down.
+
+        `recent` gives this replica's own sends of the last window (id, age s); they are
+        added to the shared window when `hand_back` is set (after an outage) or when
+        Redis turns out to be a new instance.
+        """
+        keys = [f"{WINDOW_PREFIX}{name}", f"{WINDOW_PREFIX}epoch"]
+        own = recent()
+        head = [limit, window, -1 if budget is None else budget, slot_id, not_before]
+        head += [self._epoch, secrets.token_hex(8), "1" if own else "0"]
+        args: list[Any] = head + (_pairs(own) if hand_back else [])
+        result = await self._call(lambda: cast(Awaitable[Any], self._reserve(keys=keys, args=args)))
+        if result is not None and int(result[0]) == -1:  # a new Redis: hand our sends back, then book
+            args = head + _pairs(recent())
+            result = await self._call(lambda: cast(Awaitable[Any], self._reserve(keys=keys, args=args)))
         if result is None:
             return None
-        booked, wait = result
+        booked, wait, epoch = result
+        self._epoch = epoch.decode() if isinstance(epoch, bytes) else str(epoch)
         return bool(int(booked)), float(wait)
 
     async def aclose(self) -> None:
         await self._redis.aclose()
+
+
+def _pairs(own: Sequence[tuple[str, float]]) -> list[Any]:
+    return [x for slot_id, age in own for x in (slot_id, repr(age))]
 
 
 def _decode(raw: bytes) -> SharedEntry | None:
