@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import secrets
 from collections import deque
+from typing import NamedTuple
 
 from agent_tools.upstream._clock import Clock
 
@@ -71,3 +72,15 @@ class LimiterFull(Exception):
     def __init__(self, wait: float) -> None:
         super().__init__(wait)
         self.wait = wait
+
+
+BOOKED, REFUSED, RESTARTED = 1, 0, -1
+
+
+class Booking(NamedTuple):
+    """A shared window's answer (`_shared`): BOOKED, REFUSED or RESTARTED (a new Redis instance)."""
+
+    status: int
+    wait: float  # seconds until the slot (REFUSED: until the earliest free one)
+    epoch: str  # the instance that answered
+    in_window: int  # slots in the shared window after the answer (every replica's)

@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from agent_tools.upstream._clock import Clock
+from agent_tools.upstream._limiter import Booking
 
 log = logging.getLogger("agent_tools.cache")
 R = TypeVar("R")
@@ -37,16 +38,17 @@ WINDOW_PREFIX = "agent_tools:v2:window:"  # sorted sets (v1 limits were lists)
 
 # Book one slot in a provider's (or client's) sliding window, on Redis' own clock.
 #
-# KEYS: the window (a sorted set of slot ids scored by time), the instance's epoch.
-# A replica that holds sends of the last window and has not seen this instance's epoch
-# (Redis restarted empty, or it has never talked to it) is asked first for those sends
-# (answer -1); given them (ARGV[9:]: id, age pairs), it adds those not already there,
-# then books. The earliest slot keeps every window within `limit` and no earlier than
-# `not_before` s from now.
+# KEYS: the window (a sorted set of slot ids scored by time), the instance's epoch (a random
+# value the first booking in a new instance sets). A caller that last booked in another
+# instance (Redis restarted empty) is answered -1 and nothing is booked, unless it is handing
+# its own recent sends back (ARGV[8] = '1', ARGV[9:]: id, age pairs): those not already there
+# are added first. Answers {1 booked | 0 refused | -1 restarted, wait s, epoch, slots in the
+# window}. The slot is
+# the earliest that keeps every window within `limit`, and no earlier than `not_before` s away.
 _RESERVE = """
 local limit, window, budget = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local slot_id, not_before = ARGV[4], tonumber(ARGV[5])
-local seen, fresh, has_recent = ARGV[6], ARGV[7], ARGV[8]
+local seen, fresh, handing_back = ARGV[6], ARGV[7], ARGV[8]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local epoch = redis.call('GET', KEYS[2])
@@ -54,7 +56,7 @@ if not epoch then
   redis.call('SET', KEYS[2], fresh)
   epoch = fresh
 end
-if epoch ~= seen and has_recent == '1' and #ARGV == 8 then return {-1, '0', epoch} end
+if seen ~= '' and epoch ~= seen and handing_back == '0' then return {-1, '0', epoch, 0} end
 for i = 9, #ARGV, 2 do
   redis.call('ZADD', KEYS[1], 'NX', now - tonumber(ARGV[i + 1]), ARGV[i])
 end
@@ -70,12 +72,12 @@ if n > 0 then
   if last > slot then slot = last end
 end
 local wait = slot - now
-if budget >= 0 and wait > budget then return {0, tostring(wait), epoch} end
+if budget >= 0 and wait > budget then return {0, tostring(wait), epoch, n} end
 redis.call('ZADD', KEYS[1], slot, slot_id)
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(limit + 1))
 local top = tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2])
 redis.call('PEXPIRE', KEYS[1], math.ceil((top - now + window) * 1000))
-return {1, tostring(wait), epoch}
+return {1, tostring(wait), epoch, redis.call('ZCARD', KEYS[1])}
 """
 
 
@@ -95,7 +97,6 @@ class SharedCache:
         self._down_until: float | None = None
         self._retry_down_s = retry_down_s
         self._reserve = self._redis.register_script(_RESERVE)
-        self._epoch = ""  # the Redis instance our windows were last booked in
 
     @staticmethod
     def key(cache_key: Hashable) -> str:
@@ -176,37 +177,29 @@ class SharedCache:
         budget: float | None,
         *,
         slot_id: str,
+        epoch: str,
         not_before: float = 0.0,
-        recent: Callable[[], Sequence[tuple[str, float]]] = list,
-        hand_back: bool = False,
-    ) -> tuple[bool, float] | None:
-        """Book a slot for everyone: (booked, wait_s); None when Redis is down.
+        hand_back: Sequence[tuple[str, float]] | None = None,
+    ) -> Booking | None:
+        """Book a slot in the window `name` for every replica; None when Redis is down.
 
-        `recent` gives this replica's own sends of the last window (id, age s); they are
-        added to the shared window when `hand_back` is set (after an outage) or when
-        Redis turns out to be a new instance.
+        `epoch` is the instance the caller last booked this window in ("" for none); a
+        different one answers `RESTARTED` without booking, unless `hand_back` (the caller's
+        own sends of the last window: id, age s) comes along to be added first.
         """
         keys = [f"{WINDOW_PREFIX}{name}", f"{WINDOW_PREFIX}epoch"]
-        own = recent()
-        head = [limit, window, -1 if budget is None else budget, slot_id, not_before]
-        head += [self._epoch, secrets.token_hex(8), "1" if own else "0"]
-        args: list[Any] = head + (_pairs(own) if hand_back else [])
+        args: list[Any] = [limit, window, -1 if budget is None else budget, slot_id, not_before]
+        args += [epoch, secrets.token_hex(8), "0" if hand_back is None else "1"]
+        args += [x for own_id, age in hand_back or () for x in (own_id, repr(age))]
         result = await self._call(lambda: cast(Awaitable[Any], self._reserve(keys=keys, args=args)))
-        if result is not None and int(result[0]) == -1:  # a new Redis: hand our sends back, then book
-            args = head + _pairs(recent())
-            result = await self._call(lambda: cast(Awaitable[Any], self._reserve(keys=keys, args=args)))
         if result is None:
             return None
-        booked, wait, epoch = result
-        self._epoch = epoch.decode() if isinstance(epoch, bytes) else str(epoch)
-        return bool(int(booked)), float(wait)
+        status, wait, current, count = result
+        epoch = current.decode() if isinstance(current, bytes) else str(current)
+        return Booking(int(status), float(wait), epoch, int(count))
 
     async def aclose(self) -> None:
         await self._redis.aclose()
-
-
-def _pairs(own: Sequence[tuple[str, float]]) -> list[Any]:
-    return [x for slot_id, age in own for x in (slot_id, repr(age))]
 
 
 def _decode(raw: bytes) -> SharedEntry | None:
