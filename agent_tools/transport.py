@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp
 
 from agent_tools.gateway.auth import Authenticator
-from agent_tools.gateway.guard import LOCAL_HOSTS, PUBLIC_PREFIX, Guard, Policy
+from agent_tools.gateway.guard import LOCAL_HOSTS, PUBLIC_PREFIX, WILDCARD_HOSTS, Guard, Policy
 from agent_tools.server import build_server
 from agent_tools.services import Services
 from agent_tools.settings import Settings
@@ -124,14 +124,17 @@ async def run_http(host: str, port: int, on_ready: Callable[[], None] = lambda: 
         settings = services.settings
         app = http_app(services, host)
         on_ready()
-        if (
-            not Authenticator(
-                settings.http_token.get_secret_value() if settings.http_token else None
-            ).required
-            and host not in LOCAL_HOSTS
-        ):
+        if host in WILDCARD_HOSTS and not settings.http_allowed_hosts:
             log.warning(
-                "serving on %s without AGENT_TOOLS_HTTP_TOKEN: anyone who can reach it can call tools", host
+                "bound to %s without AGENT_TOOLS_HTTP_ALLOWED_HOSTS: requests for names other than"
+                " localhost get 421; set it to the names clients use",
+                host,
+            )
+        auth_set = settings.http_token or settings.http_clients_file or settings.oauth_issuer
+        if not auth_set and host not in LOCAL_HOSTS:
+            log.warning(
+                "serving on %s without a token, clients file or OAuth: anyone who can reach it can call tools",
+                host,
             )
         config = uvicorn.Config(
             app,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import Counter
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -90,15 +89,14 @@ class Guard:
             await self.app(scope, receive, send)
             return
         raw: list[tuple[bytes, bytes]] = scope["headers"]
-        counts = Counter(name for name, _ in raw)
-        if any(counts[name] > 1 for name in SINGLE_HEADERS):
+        headers = dict(raw)
+        if len(headers) != len(raw) and _repeated(raw):
             await _answer(send, 400, "INVALID_ARGUMENT", "duplicate Authorization, Origin or Host header")
             return
         path: str = scope["path"]
         if path in OPEN_PATHS:
             await self.app(scope, receive, send)
             return
-        headers = dict(raw)
         if not self.policy.host_allowed(_text(headers.get(b"host"))):
             await _answer(
                 send, 421, "INVALID_ARGUMENT", "host not served", "set AGENT_TOOLS_HTTP_ALLOWED_HOSTS"
@@ -200,6 +198,17 @@ class Guard:
             hint,
             extra=[(b"www-authenticate", challenge)],
         )
+
+
+def _repeated(raw: list[tuple[bytes, bytes]]) -> bool:
+    """Whether Authorization, Origin or Host comes more than once (uvicorn gives names lower-cased)."""
+    seen: set[bytes] = set()
+    for name, _ in raw:
+        if name in SINGLE_HEADERS:
+            if name in seen:
+                return True
+            seen.add(name)
+    return False
 
 
 def _text(value: bytes | None) -> str | None:
