@@ -7,10 +7,10 @@
 4. a disallowed `Origin` gets 403; a CORS preflight from an allowed one is answered here,
    before auth, and every answer to an allowed origin carries `Access-Control-Allow-*`;
 5. `GET`/`DELETE /mcp` get 405 (stateless: no event stream, no session to end);
-6. at most `http_max_concurrency` requests in flight (503 + Retry-After beyond), the body read
-   with a timeout per part (408) and a size cap (413);
+6. at most `http_max_concurrency` requests in flight (503 + Retry-After beyond);
 7. the bearer token (401/403 with `WWW-Authenticate`, and the RFC 9728 `resource_metadata`
-   hint when OAuth is on); the caller is then set for the request (quotas, metrics).
+   hint when OAuth is on); the caller is then set for the request (quotas, metrics);
+8. the body, read with a timeout per part (408) and a size cap (413), then passed on.
 """
 
 from __future__ import annotations
@@ -137,9 +137,6 @@ class Guard:
             await self._admit(scope, receive, send, headers)
 
     async def _admit(self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]) -> None:
-        body = await self._read_body(receive, send, headers)
-        if body is None:
-            return
         caller = None
         if self.auth.required and not scope["path"].startswith(PUBLIC_PREFIX):
             outcome = await self.auth.authenticate(_bearer(headers.get(b"authorization")))
@@ -147,6 +144,9 @@ class Guard:
                 await self._deny(send, outcome)
                 return
             caller = outcome
+        body = await self._read_body(receive, send, headers)  # only a caller's body is read
+        if body is None:
+            return
         token = current_caller.set(caller)
         try:
             await self.app(scope, _replay(body, receive), send)
