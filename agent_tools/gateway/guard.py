@@ -127,9 +127,10 @@ class Guard:
             await _answer(
                 send,
                 503,
-                "UPSTREAM_UNAVAILABLE",
+                "RATE_LIMITED",
                 "server busy; try again in 1 s",
                 retryable=True,
+                retry_after_s=1,
                 extra=[(b"retry-after", b"1")],
             )
             return
@@ -269,11 +270,14 @@ async def _answer(
     hint: str | None = None,
     *,
     retryable: bool = False,
+    retry_after_s: int | None = None,
     close: bool = False,
     extra: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     """The error envelope of CONTRACT.md as an HTTP answer."""
     error: dict[str, object] = {"code": code, "message": message, "retryable": retryable}
+    if retry_after_s is not None:
+        error["retry_after_s"] = retry_after_s
     if hint:
         error["hint"] = hint
     body = json.dumps({"error": error}).encode()

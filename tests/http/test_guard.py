@@ -174,6 +174,12 @@ def test_in_flight_requests_are_bounded_and_slow_bodies_cut(open_server: str) ->
     try:
         busy = httpx.post(f"{open_server}/mcp", json=LIST_TOOLS, headers=MCP_HEADERS, timeout=5)
         assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+        assert busy.json()["error"] | {"message": ""} == {
+            "code": "RATE_LIMITED",
+            "message": "",
+            "retryable": True,
+            "retry_after_s": 1,
+        }
         assert all(_closed_by_server(s) for s in holders)  # the body never came: cut after the timeout
     finally:
         for s in holders:
