@@ -62,6 +62,13 @@ class NotConfigured(AgentToolsError):
     code = "NOT_CONFIGURED"
 
 
+class RateLimited(AgentToolsError):
+    """This server's own per-client quota (AGENT_TOOLS_HTTP_CLIENTS_FILE), not a provider's."""
+
+    code = "RATE_LIMITED"
+    default_retryable = True
+
+
 class UpstreamError(AgentToolsError):
     """A failure that came from (or on the way to) an upstream provider."""
 
@@ -106,9 +113,20 @@ ERROR_CODES: tuple[str, ...] = (
     "NOT_FOUND",
     "AMBIGUOUS",
     "NOT_CONFIGURED",
+    "RATE_LIMITED",
     "UPSTREAM_RATE_LIMITED",
     "UPSTREAM_UNAVAILABLE",
     "UPSTREAM_BAD_RESPONSE",
     "DEADLINE_EXCEEDED",
     "INTERNAL",
 )
+
+ECHO_LIMIT = 100
+
+
+def echo(value: object) -> str:
+    """Input quoted back in an error message: at most `ECHO_LIMIT` characters of it, and its length if cut."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= ECHO_LIMIT:
+        return repr(text)
+    return f"{text[:ECHO_LIMIT]!r}... ({len(text)} characters)"

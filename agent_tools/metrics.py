@@ -25,7 +25,7 @@ class LatencyHistogram:
 
 
 class Metrics:
-    """Tool calls by tool and outcome, their latency, and the pipeline's `Stats`, per server process.
+    """Tool calls by tool and outcome (and by client over HTTP), their latency, and the pipeline's `Stats`.
 
     Recording is plain dict arithmetic on the call path. prometheus_client is imported only
     when /metrics is scraped (`prometheus_text.render`, HTTP only), which keeps it out of every
@@ -35,6 +35,7 @@ class Metrics:
     def __init__(self, stats: Stats) -> None:
         self.stats = stats
         self.calls: Counter[tuple[str, str]] = Counter()
+        self.clients: Counter[tuple[str, str]] = Counter()  # (client name, outcome), HTTP callers only
         self.latency: dict[str, LatencyHistogram] = {}
 
     def observe_call(self, tool: str, outcome: str, seconds: float) -> None:

@@ -35,6 +35,12 @@ class _Collector(Collector):
             _counter(
                 "agent_tools_tool_calls", "Tool calls by tool and outcome", ["tool", "outcome"], m.calls
             ),
+            _counter(
+                "agent_tools_client_calls",
+                "Tool calls by HTTP client (its name in the clients file; never a token) and outcome",
+                ["client", "outcome"],
+                m.clients,
+            ),
             latency,
             _counter(
                 "agent_tools_upstream_requests",

@@ -11,16 +11,28 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from mcp.server import MCPServer
+from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver.context import Context
-from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp.types import CallToolResult, InputRequiredResult
-from pydantic import ValidationError
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, UnexpectedToolError
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult
+from pydantic import AnyUrl, ValidationError
 
 from agent_tools import __version__
-from agent_tools.errors import AgentToolsError, InternalError, InvalidArgument, NotFound
+from agent_tools.errors import (
+    ECHO_LIMIT,
+    AgentToolsError,
+    InternalError,
+    InvalidArgument,
+    NotFound,
+    RateLimited,
+    echo,
+)
+from agent_tools.gateway.identity import Caller, current_caller
 from agent_tools.observability import tool_call_scope
 from agent_tools.prompt_library import mcp_prompts
 from agent_tools.resources import register_resources
@@ -52,6 +64,23 @@ class AgentToolsServer(MCPServer[Any]):
             self.add_prompt(prompt)
         register_resources(self)
 
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        """An unknown prompt is -32602 with its name cut to `ECHO_LIMIT` (the SDK logs and echoes it whole)."""
+        if self._prompt_manager.get_prompt(name) is None:
+            raise MCPError(INVALID_PARAMS, f"unknown prompt {echo(name)}; list them with prompts/list")
+        return await super().get_prompt(name, arguments, context)
+
+    async def read_resource(
+        self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
+    ) -> Iterable[ReadResourceContents] | InputRequiredResult:
+        """An unknown resource is -32602 naming its URI cut to `ECHO_LIMIT` characters (the SDK adds it whole)."""
+        try:
+            return await super().read_resource(uri, context)
+        except ResourceNotFoundError:
+            raise MCPError(INVALID_PARAMS, f"unknown resource {echo(str(uri))}") from None
+
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
@@ -59,8 +88,11 @@ class AgentToolsServer(MCPServer[Any]):
         started = time.perf_counter()
         outcome = "ok"
         known = self._tool_manager.get_tool(name) is not None
+        caller = current_caller.get()  # set by the HTTP guard; None over stdio and in-process
         with tool_call_scope():
             try:
+                if caller is not None:
+                    await self._admit(caller)
                 return await self._call_enveloped(name, arguments, context)
             except ToolError as exc:
                 outcome = _error_code(str(exc))
@@ -68,6 +100,8 @@ class AgentToolsServer(MCPServer[Any]):
             finally:
                 elapsed = time.perf_counter() - started
                 self.services.metrics.observe_call(name if known else "unknown", outcome, elapsed)
+                if caller is not None:
+                    self.services.metrics.clients[(caller.name, outcome)] += 1
                 log.info(
                     "tool call",
                     extra={
@@ -76,6 +110,13 @@ class AgentToolsServer(MCPServer[Any]):
                         "duration_ms": round(elapsed * 1e3, 1),
                     },
                 )
+
+    async def _admit(self, caller: Caller) -> None:
+        """The caller's quota (AGENT_TOOLS_HTTP_CLIENTS_FILE): RATE_LIMITED past it."""
+        try:
+            await self.services.quotas.admit(caller)
+        except RateLimited as exc:
+            raise ToolError(exc.to_json()) from None
 
     async def _call_enveloped(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None
@@ -97,7 +138,7 @@ class AgentToolsServer(MCPServer[Any]):
                 raise ToolError(invalid_arguments(name, exc.__cause__).to_json()) from None
             if self._tool_manager.get_tool(name) is None:
                 raise ToolError(
-                    NotFound(f"unknown tool {name!r}", hint="list the tools with tools/list").to_json()
+                    NotFound(f"unknown tool {echo(name)}", hint="list the tools with tools/list").to_json()
                 ) from None
             raise
 
@@ -116,11 +157,11 @@ def invalid_arguments(tool: str, error: ValidationError) -> InvalidArgument:
     for item in error.errors()[:8]:
         where = ".".join(str(p) for p in item["loc"]) or "arguments"
         if item["type"] == "extra_forbidden":
-            problems.append(f"unknown argument {where!r}")
+            problems.append(f"unknown argument {echo(where)}")
         elif item["type"] == "missing":
-            problems.append(f"missing required argument {where!r}")
+            problems.append(f"missing required argument {echo(where)}")
         else:
-            problems.append(f"{where}: {item['msg']}")
+            problems.append(f"{where if len(where) <= ECHO_LIMIT else echo(where)}: {item['msg'][:200]}")
     return InvalidArgument(
         f"invalid arguments for {tool}: " + "; ".join(problems), hint="see the tool's inputSchema"
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import httpx
 
+from agent_tools.gateway.quotas import Quotas
 from agent_tools.metrics import Metrics
 from agent_tools.settings import Settings
 from agent_tools.upstream import Clock, LoopClock, Pipeline
@@ -56,8 +57,10 @@ class Services:
             max_body_bytes=self.settings.max_body_bytes,
             transport=transport,
             shared=self.shared,
+            replicas=self.settings.replicas,
         )
         self.metrics = Metrics(self.pipeline.stats)
+        self.quotas = Quotas(self.clock, self.shared, self.settings.replicas)
 
         self._providers: dict[type[Any], Any] = {}
 

@@ -6,10 +6,11 @@ they are only ever placed in the headers or query of their own provider's reques
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agent_tools.errors import NotConfigured
@@ -120,6 +121,18 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=5_000_000, gt=0)
     http_token: SecretStr | None = None
     http_allowed_origins: str | None = None
+    http_allowed_hosts: str | None = (
+        None  # comma-separated Host names beyond the bound and local ones; "*": any
+    )
+    http_clients_file: Path | None = None  # TOML [[clients]]: name, token_sha256, calls_per_minute
+    http_max_concurrency: int = Field(default=64, gt=0)  # requests in flight; more get 503 + Retry-After
+    http_max_connections: int = Field(default=1000, gt=0)  # open sockets (uvicorn's limit_concurrency)
+    http_header_timeout_s: float = Field(default=10.0, gt=0, le=300)  # to send headers, and each body part
+    http_keepalive_timeout_s: int = Field(default=5, gt=0, le=300)
+    oauth_issuer: str | None = None
+    oauth_audience: str | None = None  # this server's resource URL, e.g. https://mcp.example.com/mcp
+    oauth_scopes: str | None = None  # comma- or space-separated scopes every token must carry
+    replicas: int = Field(default=1, ge=1, le=1000)
 
     @field_validator(
         "coingecko_base_url",
@@ -145,6 +158,16 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"not an http(s) URL: {value!r}")
         return value.rstrip("/")
+
+    @field_validator("oauth_issuer", "oauth_audience")
+    @classmethod
+    def _exact_url(cls, value: str | None) -> str | None:
+        """Issuer and audience are compared with the token's claims as exact strings: kept as given."""
+        if value is not None and (
+            urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc
+        ):
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value
 
     def rate_per_min(self, provider: str) -> int:
         """The configured limit, else the provider's documented free limit."""
@@ -197,3 +220,16 @@ class Settings(BaseSettings):
         if not self.http_allowed_origins:
             return []
         return [o.strip().rstrip("/") for o in self.http_allowed_origins.split(",") if o.strip()]
+
+    def allowed_hosts(self) -> list[str]:
+        """`AGENT_TOOLS_HTTP_ALLOWED_HOSTS` as a list ("*" allows any Host)."""
+        return [h.strip() for h in (self.http_allowed_hosts or "").split(",") if h.strip()]
+
+    def oauth_required_scopes(self) -> list[str]:
+        return (self.oauth_scopes or "").replace(",", " ").split()
+
+    @model_validator(mode="after")
+    def _oauth_complete(self) -> Settings:
+        if (self.oauth_issuer is None) != (self.oauth_audience is None):
+            raise ValueError("set both AGENT_TOOLS_OAUTH_ISSUER and AGENT_TOOLS_OAUTH_AUDIENCE, or neither")
+        return self

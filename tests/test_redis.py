@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from agent_tools.services import Services
+from agent_tools.upstream import LimiterFull
 from agent_tools.upstream._shared import SharedCache
 from tests.conftest import call, connect, make_settings
 from tests.fakes.upstream import FakeUpstream
@@ -159,3 +160,86 @@ async def test_redis_recovers_when_it_returns(caplog: pytest.LogCaptureFixture) 
         await shared.aclose()
     messages = [r.message for r in caplog.records]
     assert any("redis unavailable" in m for m in messages) and any("redis is back" in m for m in messages)
+
+
+async def _window_size(url: str, name: str) -> int:
+    from redis.asyncio import Redis
+
+    from agent_tools.upstream._shared import WINDOW_PREFIX
+
+    client = Redis.from_url(url)  # pyright: ignore[reportUnknownMemberType]
+    try:
+        return int(await client.zcard(f"{WINDOW_PREFIX}{name}"))
+    finally:
+        await client.aclose()
+
+
+async def test_a_restarted_redis_gets_each_replicas_recent_sends_back_before_booking() -> None:
+    from agent_tools.upstream import Budget
+
+    port = _free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    clock = Services(make_settings()).clock
+    shared_a, shared_b = SharedCache(url, clock, retry_down_s=0.0), SharedCache(url, clock, retry_down_s=0.0)
+    a = Budget("cg", 10, clock, shared=shared_a, replicas=2)
+    b = Budget("cg", 10, clock, shared=shared_b, replicas=2)
+    proc = _start(port)
+    try:
+        assert [await a.reserve(0) for _ in range(4)] == [0.0] * 4
+        assert [await b.reserve(0) for _ in range(3)] == [0.0] * 3
+        proc.kill()
+        proc.wait()
+        assert await b.reserve(0) == 0.0  # Redis away: B books from its own share (3 of 5 used)
+        proc = _start(port)  # back, and empty
+        for shared in (shared_a, shared_b):  # a pooled connection fails once after a restart
+            await shared.ping()
+        await a.reserve(0)  # A meets a new instance: hands back its 4, then books its 5th
+        assert await _window_size(url, "cg") == 5
+        await b.reserve(0)  # B hands back its 4 (3 + 1 booked while away), then books its 5th share
+        assert await _window_size(url, "cg") == 10
+        for replica in (a, b):  # the window is full, whoever asks
+            with pytest.raises(LimiterFull):
+                await replica.reserve(0)
+    finally:
+        proc.kill()
+        proc.wait()
+        await shared_a.aclose()
+        await shared_b.aclose()
+
+
+async def test_handing_back_twice_adds_nothing_twice(redis_url: str) -> None:
+    from agent_tools.upstream import Budget
+
+    clock = Services(make_settings()).clock
+    shared = SharedCache(redis_url, clock)
+    budget = Budget("hb", 50, clock, shared=shared, replicas=1)
+    try:
+        for _ in range(5):
+            await budget.reserve(0)
+        budget._hand_back = True  # as after an outage that was only a network blip: Redis kept them all
+        await budget.reserve(0)
+        assert await _window_size(redis_url, "hb") == 6
+    finally:
+        await shared.aclose()
+
+
+async def test_a_client_quota_is_shared_by_replicas(redis_url: str) -> None:
+    from agent_tools.gateway.identity import Caller, current_caller
+
+    settings = make_settings(cache_url=redis_url, replicas=2)
+    token = current_caller.set(Caller("alpha", 3))
+    try:
+        async with (
+            Services(settings) as a,
+            Services(settings) as b,
+            connect(a) as client_a,
+            connect(b) as client_b,
+        ):
+            args = {"entry_price": 100, "leverage": 5, "side": "long", "margin_usd": 100}
+            first = [await client_a.call_tool("assess_leverage", args) for _ in range(2)]
+            second = [await client_b.call_tool("assess_leverage", args) for _ in range(2)]
+    finally:
+        current_caller.reset(token)
+    assert [r.is_error for r in first + second] == [False, False, False, True]
+    text = "".join(getattr(block, "text", "") for block in second[-1].content)
+    assert '"code": "RATE_LIMITED"' in text and "retry_after_s" in text

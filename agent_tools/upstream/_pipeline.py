@@ -16,9 +16,9 @@ from pydantic import ValidationError
 
 from agent_tools.errors import DeadlineExceeded, UpstreamError
 from agent_tools.upstream._bodies import BodyAdapter
+from agent_tools.upstream._budget import Budget
 from agent_tools.upstream._cache import Entry, Fetched, ResponseCache, SingleFlight
 from agent_tools.upstream._clock import Clock, remaining
-from agent_tools.upstream._limiter import LIMIT_WINDOW_S, LimiterFull, RateLimiter
 from agent_tools.upstream._spec import ProviderSpec
 
 if TYPE_CHECKING:  # redis is imported only when configured (services._shared_cache)
@@ -53,22 +53,27 @@ class Pipeline:
         max_body_bytes: int = 5_000_000,
         transport: httpx.AsyncBaseTransport | None = None,
         shared: SharedCache | None = None,
+        replicas: int = 1,
     ) -> None:
         self.clock = clock
         self.shared = shared
+        self.replicas = replicas
         self.cache = ResponseCache(clock, max_entries)
         self.stats = Stats()
         self.max_body_bytes = max_body_bytes
         self._flights = SingleFlight(clock)
         self._transport = transport
         self._clients: dict[str, httpx.AsyncClient] = {}
-        self._limiters: dict[str, RateLimiter] = {}
+        self._budgets: dict[str, Budget] = {}
 
-    def limiter(self, spec: ProviderSpec) -> RateLimiter:
-        limiter = self._limiters.get(spec.name)
-        if limiter is None or limiter.limit != spec.rate_per_min:
-            limiter = self._limiters[spec.name] = RateLimiter(spec.rate_per_min, self.clock, LIMIT_WINDOW_S)
-        return limiter
+    def budget(self, spec: ProviderSpec) -> Budget:
+        """The provider's send budget: shared by the replicas through Redis, kept to a share without it."""
+        budget = self._budgets.get(spec.name)
+        if budget is None or budget.limit != spec.rate_per_min:
+            budget = self._budgets[spec.name] = Budget(
+                spec.name, spec.rate_per_min, self.clock, shared=self.shared, replicas=self.replicas
+            )
+        return budget
 
     def client(self, spec: ProviderSpec) -> httpx.AsyncClient:
         """One pooled client per provider and base URL."""
@@ -207,21 +212,10 @@ class Pipeline:
         return out
 
     async def reserve(self, spec: ProviderSpec, budget: float | None) -> float:
-        """Book a send slot on the provider's limiter: shared by all replicas when Redis is up."""
-        if self.shared is not None:
-            booked = await self.shared.reserve(spec.name, spec.rate_per_min, LIMIT_WINDOW_S, budget)
-            if booked is not None:
-                ok, wait = booked
-                if not ok:
-                    raise LimiterFull(wait)
-                return max(wait, 0.0)
-        return self.limiter(spec).reserve(budget)
+        """Book a send slot within the provider's budget; the wait for it (`LimiterFull` past `budget`)."""
+        return await self.budget(spec).reserve(budget)
 
     async def budget_left(self, spec: ProviderSpec) -> int:
-        """Requests the provider's limiter would send now without waiting, across replicas when Redis
+        """Requests the provider's budget would send now without waiting, across replicas when Redis
         is up. A cheap read that books nothing, so callers can pick a source that still has budget."""
-        if self.shared is not None:
-            left = await self.shared.available(spec.name, spec.rate_per_min, LIMIT_WINDOW_S)
-            if left is not None:
-                return left
-        return self.limiter(spec).available()
+        return await self.budget(spec).available()
