@@ -16,13 +16,14 @@ from typing import Any
 from mcp.server import MCPServer
 from mcp.server.mcpserver.context import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp.types import CallToolResult, InputRequiredResult
+from mcp.shared.exceptions import MCPError
+from mcp.types import INTERNAL_ERROR, INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult
 from pydantic import ValidationError
 
 from agent_tools import __version__
 from agent_tools.errors import AgentToolsError, InternalError, InvalidArgument, NotFound
 from agent_tools.observability import tool_call_scope
-from agent_tools.prompt_library import mcp_prompts
+from agent_tools.prompt_library import check_arguments, load_prompt_files, mcp_prompts, prompt_file
 from agent_tools.resources import register_resources
 from agent_tools.services import Services
 from agent_tools.tools._registry import discover, make_tool
@@ -100,6 +101,38 @@ class AgentToolsServer(MCPServer[Any]):
                     NotFound(f"unknown tool {name!r}", hint="list the tools with tools/list").to_json()
                 ) from None
             raise
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        """A client's mistake (unknown prompt, missing, unknown or bad argument) is JSON-RPC invalid
+        params with the reason, logged without a traceback; anything else is an internal error."""
+        file = prompt_file(name)
+        if file is None:
+            known = ", ".join(p.name for p in load_prompt_files())
+            raise MCPError(INVALID_PARAMS, f"unknown prompt {name[:64]!r}; the prompts are: {known}")
+        try:
+            check_arguments(file, arguments or {})
+        except ValueError as exc:
+            raise MCPError(INVALID_PARAMS, f"invalid arguments for prompt {name}: {exc}") from None
+        try:
+            return await super().get_prompt(name, arguments, context)
+        except ValueError as exc:  # the SDK's wrapper around an unexpected failure
+            log.error("prompt %s failed unexpectedly", name, exc_info=exc.__cause__ or exc)
+            raise MCPError(
+                INTERNAL_ERROR, f"internal error rendering prompt {name}; it has been logged"
+            ) from None
+
+    async def run_stdio_async(self) -> None:
+        """As the SDK's, plus a JSON-RPC error reply to a line that is not a message (stdio_framing)."""
+        from mcp.server.stdio import stdio_server
+
+        from agent_tools.stdio_framing import ReplyToMalformed
+
+        lowlevel = self._lowlevel_server
+        async with stdio_server() as (read_stream, write_stream):
+            options = lowlevel.create_initialization_options()
+            await lowlevel.run(ReplyToMalformed(read_stream, write_stream), write_stream, options)
 
 
 def _error_code(text: str) -> str:
