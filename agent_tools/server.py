@@ -21,6 +21,7 @@ from mcp.types import INTERNAL_ERROR, INVALID_PARAMS, CallToolResult, GetPromptR
 from pydantic import ValidationError
 
 from agent_tools import __version__
+from agent_tools.completions import complete
 from agent_tools.errors import AgentToolsError, InternalError, InvalidArgument, NotFound
 from agent_tools.observability import tool_call_scope
 from agent_tools.prompt_library import check_arguments, load_prompt_files, mcp_prompts, prompt_file
@@ -52,6 +53,7 @@ class AgentToolsServer(MCPServer[Any]):
         for prompt in mcp_prompts():
             self.add_prompt(prompt)
         register_resources(self)
+        self.completion()(complete)  # also declares the `completions` capability
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
