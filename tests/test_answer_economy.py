@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from agent_tools.services import Services
 from agent_tools.tools._registry import CompactText
 from benchmarks._harness import AllFakes, bench_settings
+from tests.fakes.security import HONEYPOT
 from tests.test_result_size import CALLS, LIMIT
 
 STRING = re.compile(r'"(?:\\.|[^"\\])*"')
@@ -108,3 +109,46 @@ def test_a_mismatched_structured_answer_is_still_refused() -> None:
     )
     with pytest.raises(ValidationError):
         compact.convert_result(CallToolResult(content=[], structured_content={"name": 1}))
+
+
+# --- no field carried twice -------------------------------------------------------------------------------
+
+
+async def test_rug_evidence_and_statuses_say_each_thing_once() -> None:
+    honeypot = await _live_result("assess_rug_pull_risk", {"chain": "ethereum", "address": HONEYPOT})
+    out = honeypot.structured_content
+    assert out is not None
+    findings = {f["code"]: f for f in out["findings"]}
+    agreed = findings["HONEYPOT"]  # honeypot.is and goplus both say so
+    assert agreed["source"] == "honeypot.is, goplus" and "by_source" not in agreed["evidence"]
+    assert agreed["evidence"]["raw"] == {
+        "goplus": {"is_honeypot": "1", "sell_tax_pct": "1"}
+    }  # literals that differ
+    disputed = findings["LOW_LIQUIDITY"]  # goplus' static figure is far from the market's
+    assert set(disputed["evidence"]["by_source"]) == {"dexscreener", "honeypot.is", "goplus"}
+    for finding in out["findings"]:
+        for source, raw in finding["evidence"].get("raw", {}).items():
+            for name, literal in raw.items():
+                normalised = finding["evidence"].get("by_source", {}).get(source, {}).get(name)
+                assert literal != normalised or type(literal) is not type(normalised), (finding["code"], name)
+    assert out["coverage"]["sources_ok"] == ["goplus", "honeypot.is", "dexscreener"]
+    assert [(s["name"], s["status"]) for s in out["source_status"]] == [("rugcheck", "not_applicable")]
+
+
+async def test_warnings_do_not_repeat_the_fields() -> None:
+    prices = (await _live_result("get_price", {"symbols": ["SOL"]})).structured_content
+    fees = (await _live_result("estimate_trading_fees", {"notional_usd": 1000})).structured_content
+    leverage = (
+        await _live_result(
+            "assess_leverage", {"entry_price": 60000, "leverage": 10, "side": "long", "margin_usd": 1000}
+        )
+    ).structured_content
+    assert prices is not None and fees is not None and leverage is not None
+    [ambiguous] = prices["warnings"]
+    assert (
+        "sol-wormhole" in ambiguous and "$" not in ambiguous
+    )  # market caps are in the quote and alternatives
+    [unverified] = [w for w in fees["warnings"] if "verified: false" in w]
+    assert not [e["exchange"] for e in fees["estimates"] if e["exchange"] in unverified]
+    [wipeout] = leverage["warnings"]
+    assert f"{leverage['liquidation_price']:,.0f}" not in wipeout and leverage["summary"].count("54,300") == 1

@@ -183,11 +183,8 @@ def assess_leverage(
             f"At {lev:g}x a {100 / lev:.3g} % move against you (to {_fmt(wipe_price)}) "
             f"wipes out the whole {_usd(margin)} margin"
         )
-        if mmr > 0:
-            wipeout += (
-                f"; with {mmr * 100:g} % maintenance margin you are liquidated even earlier, "
-                f"after a {abs(liq_move) * 100:.3g} % move (at {_fmt(liq_price)})"
-            )
+        if mmr > 0:  # where exactly: liquidation_price and move_to_liquidation_pct, not repeated here
+            wipeout += f"; the {mmr * 100:g} % maintenance margin liquidates you before that"
         warnings.append(wipeout + ".")
     if lev > EXTREME_LEVERAGE:
         warnings.append(

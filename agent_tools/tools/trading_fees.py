@@ -37,7 +37,7 @@ MAX_EXCHANGES = 30
 MAX_NOTIONAL_USD = 1e12
 MAX_TRADES_PER_MONTH = 1_000_000
 _UNVERIFIED_NOTE = "Some of these values are not confirmed from the exchange's own page."
-"""The domain's per-estimate sentence; the tool says it once, in `warnings`, by exchange."""
+"""The domain's per-estimate sentence; the tool says it once, in `warnings`, with a count."""
 
 
 class ExchangeFee(BaseModel):
@@ -163,10 +163,11 @@ async def estimate_trading_fees(
         raise InvalidArgument(str(exc)) from None
 
     estimates = [_compact(e) for e in comparison.estimates]
-    unverified = [f"{e.exchange} ({e.tier})" for e in estimates if not e.verified]
-    if unverified:
+    unverified = sum(not e.verified for e in estimates)
+    if unverified:  # which ones: each estimate's `verified`
         warnings.append(
-            "Not confirmed on the exchange's own page (verified: false): " + ", ".join(unverified) + "."
+            f"{unverified} of these estimates use values not confirmed on the exchange's own page "
+            "(verified: false); check those before relying on them."
         )
     if not estimates:
         warnings.append(f"No exchange asked for has a {market} fee schedule.")
