@@ -81,10 +81,11 @@ class CompactText(FuncMetadata):
     def convert_result(self, result: Any) -> CallToolResult | InputRequiredResult:
         plain_answer = isinstance(result, BaseModel) and not isinstance(result, CallToolResult)
         if plain_answer and self.output_model is not None and not self.wrap_output:
-            validated = self._output_adapter(self.output_model).validate_python(
-                result, by_alias=True, by_name=True
-            )
-            structured: dict[str, Any] = validated.model_dump(mode="json", by_alias=True)
+            if type(result) is not self.output_model:  # an instance of the model itself passes as it is
+                result = self._output_adapter(self.output_model).validate_python(
+                    result, by_alias=True, by_name=True
+                )
+            structured: dict[str, Any] = result.model_dump(mode="json", by_alias=True)
             return CallToolResult(content=[_compact(structured)], structured_content=structured)
         converted = super().convert_result(result)
         if isinstance(converted, CallToolResult) and converted.structured_content is not None:
