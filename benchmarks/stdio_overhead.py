@@ -1,6 +1,7 @@
 """Warm get_price over stdio: our server vs a bare MCP server returning the very same answer.
 
-    python benchmarks/stdio_overhead.py [--batch 50] [--batches 120] [--profile [--profile-filter TEXT]]
+    python benchmarks/stdio_overhead.py [--batch 50] [--batches 120] [--baseline REF]
+                                        [--profile [--profile-filter TEXT]]
 
 Both servers are real subprocesses spoken to over their stdin/stdout, one raw JSON-RPC line
 per call (the client here only writes a line and reads one, so the comparison is the
@@ -11,11 +12,13 @@ happens while timing. The bare server is a plain `MCPServer` whose `get_price` h
 signature and returns our warm answer as the same pydantic model (PriceResult), so both pay
 the SDK's framing, argument validation, output validation and serialisation.
 
-Small batches of calls alternate between the two servers (bare first, then ours first, ...),
-and both servers are pinned to the same core, so load from other processes falls on both
-alike. Per batch it records the wall time at the client, the CPU time of the server's
-event-loop thread (/proc/PID/sched, to the microsecond: all of the servers' Python work;
-waiting is not counted) and of the whole process (/proc/PID/stat, in clock ticks). `ratio` is
+Small batches of calls rotate between the servers (each goes first in turn), and all are
+pinned to the same core, so load from other processes falls on them alike. With --baseline REF
+a third server, ours as of that git ref (`git archive`, in a temp dir), runs in the same rotation
+and `baseline_ratio` is printed: before/after in one run. Per batch it records the wall time
+at the client, the CPU time of the server's event-loop thread (/proc/PID/sched, to the
+microsecond: all of the servers' Python work; waiting is not counted) and of the whole process
+(/proc/PID/stat, in clock ticks). `ratio` is
 ours / bare of the event-loop CPU summed over all batches (goal <= 1.15); `group_ratios` are
 the same for consecutive groups of ten batches, to show the spread; `process_cpu_ratio` and
 `wall_ratio` are printed too.
@@ -35,6 +38,7 @@ import pstats
 import re
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -70,9 +74,9 @@ server.run()
 class Peer:
     """A stdio MCP server subprocess, spoken to one JSON-RPC line at a time."""
 
-    def __init__(self, cmd: list[str], env: dict[str, str], stderr: IO[bytes]) -> None:
+    def __init__(self, cmd: list[str], env: dict[str, str], stderr: IO[bytes], cwd: Path = ROOT) -> None:
         self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env, cwd=ROOT
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env, cwd=cwd
         )
         if PIN_CPU is not None:  # both servers share one core, so they see the same contention
             os.sched_setaffinity(self.proc.pid, {PIN_CPU})
@@ -139,9 +143,18 @@ class Peer:
         self.proc.stdout.close()
 
 
-def base_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_TOOLS_")}
-    return env | {"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))}
+def base_env(root: Path = ROOT) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_TOOLS_") and k != "PYTHONPATH"}
+    return env | {"PYTHONPATH": str(root)}
+
+
+def checkout(ref: str, into: Path) -> Path:
+    """`git archive REF` of this repository, extracted: the baseline server's code."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True)
+    (into / "ref.tar").write_bytes(archive.stdout)
+    with tarfile.open(into / "ref.tar") as tar:
+        tar.extractall(into / "src", filter="data")
+    return into / "src"
 
 
 def main() -> None:
@@ -150,6 +163,9 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=120, help="batches per server (default 120)")
     parser.add_argument("--profile", action="store_true", help="profile our server and print its hot spots")
     parser.add_argument("--profile-filter", default="", metavar="TEXT", help="only functions containing TEXT")
+    parser.add_argument(
+        "--baseline", metavar="REF", help="also time our server as of this git ref, e.g. main"
+    )
     args = parser.parse_args()
 
     from tests.fakes.loopback import by_prefix, serve
@@ -157,54 +173,64 @@ def main() -> None:
 
     fake = FakeUpstream()
     hosts = {"/cg": "api.coingecko.com", "/llama": "coins.llama.fi", "/binance": "api.binance.com"}
-    with tempfile.TemporaryDirectory() as tmp, serve(fake.handle, by_prefix(hosts)) as base:
-        ours_env = base_env() | {
+    with tempfile.TemporaryDirectory() as tmp_name, serve(fake.handle, by_prefix(hosts)) as base:
+        tmp = Path(tmp_name)
+        upstreams = {
             "AGENT_TOOLS_COINGECKO_BASE_URL": f"{base}/cg/api/v3",
             "AGENT_TOOLS_DEFILLAMA_BASE_URL": f"{base}/llama",
             "AGENT_TOOLS_BINANCE_BASE_URL": f"{base}/binance",
         }
-        ours_cmd = [sys.executable, "-m", "agent_tools", "serve"]
-        with open(Path(tmp) / "ours.log", "wb") as ours_log, open(Path(tmp) / "bare.log", "wb") as bare_log:
-            ours = Peer(ours_cmd, ours_env, ours_log)
-            answer = ours.request(CALL)["structuredContent"]  # warms the caches
-            (Path(tmp) / "answer.json").write_text(json.dumps(answer))
-            (Path(tmp) / "bare.py").write_text(BARE_SERVER)
-            bare_cmd = [sys.executable, str(Path(tmp) / "bare.py"), str(Path(tmp) / "answer.json")]
-            bare = Peer(bare_cmd, base_env(), bare_log)
-            bare_answer = bare.request(CALL)["structuredContent"]
-            assert bare_answer == answer, "the bare server must return the very same answer"
-            warm_requests = len(fake.requests)
-            rows: list[tuple[tuple[float, float, float], tuple[float, float, float]]] = []
-            for i in range(args.batches):
-                if i % 2:
-                    ours_times = ours.time_calls(args.batch)
-                    rows.append((ours_times, bare.time_calls(args.batch)))
-                else:
-                    bare_times = bare.time_calls(args.batch)
-                    rows.append((ours.time_calls(args.batch), bare_times))
-            ours.close()
-            bare.close()
-        log_lines = (Path(tmp) / "ours.log").read_bytes().count(b"\n")
+        serve_cmd = [sys.executable, "-m", "agent_tools", "serve"]
+        logs = {name: open(tmp / f"{name}.log", "wb") for name in ("ours", "bare", "baseline")}  # noqa: SIM115
+        peers = {"ours": Peer(serve_cmd, base_env() | upstreams, logs["ours"])}
+        answer = peers["ours"].request(CALL)["structuredContent"]  # warms the caches
+        (tmp / "answer.json").write_text(json.dumps(answer))
+        (tmp / "bare.py").write_text(BARE_SERVER)
+        bare_cmd = [sys.executable, str(tmp / "bare.py"), str(tmp / "answer.json")]
+        peers["bare"] = Peer(bare_cmd, base_env(), logs["bare"])
+        assert peers["bare"].request(CALL)["structuredContent"] == answer, (
+            "the bare server must return our answer"
+        )
+        if args.baseline:
+            old = checkout(args.baseline, tmp)
+            peers["baseline"] = Peer(serve_cmd, base_env(old) | upstreams, logs["baseline"], cwd=old)
+            peers["baseline"].request(CALL)
+        warm_requests = len(fake.requests)
+        rows: list[dict[str, tuple[float, float, float]]] = []
+        order = list(peers)
+        for i in range(args.batches):  # rotate who goes first, so no server always follows the same one
+            turn = order[i % len(order) :] + order[: i % len(order)]
+            rows.append({name: peers[name].time_calls(args.batch) for name in turn})
+        for peer in peers.values():
+            peer.close()
+        for log in logs.values():
+            log.close()
+        log_lines = (tmp / "ours.log").read_bytes().count(b"\n")
         if args.profile:
             hot = {
-                "ours": per_call_profile(["agent_tools", "serve"], ours_env, 1000, Path(tmp)),
-                "bare": per_call_profile(bare_cmd[1:], base_env(), 1000, Path(tmp)),
+                "ours": per_call_profile(["agent_tools", "serve"], base_env() | upstreams, 1000, tmp),
+                "bare": per_call_profile(bare_cmd[1:], base_env(), 1000, tmp),
             }
             print_profile(hot, args.profile_filter)
     upstream = len(fake.requests) - warm_requests
     labels = ("wall/call at the client", "event-loop CPU/call", "process CPU/call")
-    totals = [[sum(r[side][i] for r in rows) for i in range(3)] for side in (0, 1)]
-    for side, name in ((0, "ours"), (1, "bare")):
-        cells = [f"{totals[side][i] / len(rows) * 1e6:6.0f} us {label}" for i, label in enumerate(labels)]
+    totals = {name: [sum(r[name][i] for r in rows) for i in range(3)] for name in peers}
+    for name, total in totals.items():
+        cells = [f"{total[i] / len(rows) * 1e6:6.0f} us {label}" for i, label in enumerate(labels)]
         print(f"{name}: " + ", ".join(cells))
     groups = [rows[i : i + 10] for i in range(0, len(rows), 10)]
-    spread = [sum(r[0][1] for r in g) / sum(r[1][1] for r in g) for g in groups]
-    print(f"group_ratios (event-loop CPU, 10 batches each): {', '.join(f'{r:.3f}' for r in spread)}")
+    spread = [sum(r["ours"][1] for r in g) / sum(r["bare"][1] for r in g) for g in groups]
+    print(
+        f"group_ratios (ours/bare event-loop CPU, 10 batches each): {', '.join(f'{r:.3f}' for r in spread)}"
+    )
     print(f"upstream requests while timing: {upstream} (warm: expect 0); our stderr lines: {log_lines}")
-    ratio, process, wall = (totals[0][i] / totals[1][i] for i in (1, 2, 0))
+    if "baseline" in totals:
+        old_ratio = totals["baseline"][1] / totals["bare"][1]
+        print(f"baseline_ratio={old_ratio:.3f} ({args.baseline}, event-loop CPU vs bare)")
+    ratio, process, wall = (totals["ours"][i] / totals["bare"][i] for i in (1, 2, 0))
     print(
         f"ratio={ratio:.3f} process_cpu_ratio={process:.3f} wall_ratio={wall:.3f} "
-        f"({args.batches} alternating batches of {args.batch} calls per server; goal <= {GOAL})"
+        f"({args.batches} rotating batches of {args.batch} calls per server; goal <= {GOAL})"
     )
 
 
