@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# agent-tools as a streamable-HTTP MCP server: http://HOST:8000/mcp, probes at /healthz and /readyz.
+# agent-tools (the crypto-agent-tools distribution) as a streamable-HTTP MCP server: http://HOST:8000/mcp,
+# probes at /healthz and /readyz.
 #
 #   docker build -t agent-tools .
 #   docker run --rm -p 127.0.0.1:8000:8000 -e AGENT_TOOLS_HTTP_TOKEN=change-me agent-tools
@@ -18,6 +19,9 @@ COPY agent_tools ./agent_tools
 RUN /opt/venv/bin/pip install .
 
 FROM python:3.11-slim
+LABEL org.opencontainers.image.title="crypto-agent-tools" \
+      org.opencontainers.image.description="agent-tools: an MCP server of typed crypto research tools (streamable HTTP at /mcp)" \
+      org.opencontainers.image.licenses="MIT"
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

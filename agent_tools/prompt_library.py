@@ -14,13 +14,15 @@ from __future__ import annotations
 import functools
 import math
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import cast
 
 from mcp.server.mcpserver.prompts.base import Prompt, PromptArgument
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS
 from pydantic import BaseModel, Field
 
 from agent_tools.domain.addresses import validate_address
@@ -66,6 +68,21 @@ def load_prompt_files() -> tuple[PromptFile, ...]:
     return tuple(parse_prompt(f.read_text(encoding="utf-8"), f.name) for f in files)
 
 
+def prompt_file(name: str) -> PromptFile | None:
+    return next((p for p in load_prompt_files() if p.name == name), None)
+
+
+def check_arguments(prompt: PromptFile, arguments: Mapping[str, object]) -> None:
+    """Every required argument given and no undeclared one; `ValueError` names the first problem."""
+    declared = [a.name for a in prompt.arguments]
+    unknown = sorted(set(arguments) - set(declared))
+    if unknown:
+        raise ValueError(f"unknown argument {unknown[0][:40]!r}; {prompt.name} takes: {', '.join(declared)}")
+    missing = [a.name for a in prompt.arguments if a.required and arguments.get(a.name) is None]
+    if missing:
+        raise ValueError(f"missing required argument {missing[0]!r}")
+
+
 def _finite_number(value: str) -> str:
     number = float(value)
     if not math.isfinite(number) or number < 0:
@@ -102,21 +119,26 @@ CHECKS: dict[str, Callable[[str], str]] = {
 
 def render(prompt: PromptFile, arguments: dict[str, str]) -> str:
     """The body with every declared argument checked and substituted."""
+    check_arguments(prompt, arguments)
     values: dict[str, str] = {}
     for arg in prompt.arguments:
         raw = arguments.get(arg.name)
         if raw is None:
-            if arg.required:
-                raise ValueError(f"missing required argument {arg.name!r}")
             values[arg.name] = "(not given)"
             continue
         raw = str(raw).strip()
         if len(raw) > MAX_ARGUMENT_LEN or any(c in raw for c in "{}\n\r`"):
             raise ValueError(f"argument {arg.name!r} is too long or contains forbidden characters")
         check = CHECKS.get(arg.name)
-        values[arg.name] = check(raw) if check else raw
+        try:
+            values[arg.name] = check(raw) if check else raw
+        except ValueError as exc:
+            raise ValueError(f"argument {arg.name!r}: {exc}") from None
     if "address" in values and "chain" in values:
-        values["address"] = validate_address(resolve_chain(values["chain"]), values["address"])
+        try:
+            values["address"] = validate_address(resolve_chain(values["chain"]), values["address"])
+        except ValueError as exc:
+            raise ValueError(f"argument 'address': {exc}") from None
     text = prompt.body
     for name, value in values.items():
         text = text.replace("{" + name + "}", value)
@@ -124,8 +146,13 @@ def render(prompt: PromptFile, arguments: dict[str, str]) -> str:
 
 
 def _renderer(prompt: PromptFile) -> Callable[..., str]:
+    """A bad argument value is the client's mistake: JSON-RPC invalid params, with the reason."""
+
     def fn(**arguments: str) -> str:
-        return render(prompt, arguments)
+        try:
+            return render(prompt, arguments)
+        except ValueError as exc:
+            raise MCPError(INVALID_PARAMS, f"invalid arguments for prompt {prompt.name}: {exc}") from None
 
     return fn
 

@@ -19,10 +19,11 @@ from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver.context import Context
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, UnexpectedToolError
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult
+from mcp.types import INTERNAL_ERROR, INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult
 from pydantic import AnyUrl, ValidationError
 
 from agent_tools import __version__
+from agent_tools.completions import complete
 from agent_tools.errors import (
     ECHO_LIMIT,
     AgentToolsError,
@@ -34,7 +35,7 @@ from agent_tools.errors import (
 )
 from agent_tools.gateway.identity import Caller, current_caller
 from agent_tools.observability import tool_call_scope
-from agent_tools.prompt_library import mcp_prompts
+from agent_tools.prompt_library import check_arguments, load_prompt_files, mcp_prompts, prompt_file
 from agent_tools.resources import register_resources
 from agent_tools.services import Services
 from agent_tools.tools._registry import discover, make_tool
@@ -63,14 +64,7 @@ class AgentToolsServer(MCPServer[Any]):
         for prompt in mcp_prompts():
             self.add_prompt(prompt)
         register_resources(self)
-
-    async def get_prompt(
-        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
-    ) -> GetPromptResult | InputRequiredResult:
-        """An unknown prompt is -32602 with its name cut to `ECHO_LIMIT` (the SDK logs and echoes it whole)."""
-        if self._prompt_manager.get_prompt(name) is None:
-            raise MCPError(INVALID_PARAMS, f"unknown prompt {echo(name)}; list them with prompts/list")
-        return await super().get_prompt(name, arguments, context)
+        self.completion()(complete)  # also declares the `completions` capability
 
     async def read_resource(
         self, uri: AnyUrl | str, context: Context[Any, Any] | None = None
@@ -141,6 +135,38 @@ class AgentToolsServer(MCPServer[Any]):
                     NotFound(f"unknown tool {echo(name)}", hint="list the tools with tools/list").to_json()
                 ) from None
             raise
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        """A client's mistake (unknown prompt, missing, unknown or bad argument) is JSON-RPC invalid
+        params with the reason, logged without a traceback; anything else is an internal error."""
+        file = prompt_file(name)
+        if file is None:
+            known = ", ".join(p.name for p in load_prompt_files())
+            raise MCPError(INVALID_PARAMS, f"unknown prompt {echo(name)}; the prompts are: {known}")
+        try:
+            check_arguments(file, arguments or {})
+        except ValueError as exc:
+            raise MCPError(INVALID_PARAMS, f"invalid arguments for prompt {name}: {exc}") from None
+        try:
+            return await super().get_prompt(name, arguments, context)
+        except ValueError as exc:  # the SDK's wrapper around an unexpected failure
+            log.error("prompt %s failed unexpectedly", name, exc_info=exc.__cause__ or exc)
+            raise MCPError(
+                INTERNAL_ERROR, f"internal error rendering prompt {name}; it has been logged"
+            ) from None
+
+    async def run_stdio_async(self) -> None:
+        """As the SDK's, plus a JSON-RPC error reply to a line that is not a message (stdio_framing)."""
+        from mcp.server.stdio import stdio_server
+
+        from agent_tools.stdio_framing import ReplyToMalformed
+
+        lowlevel = self._lowlevel_server
+        async with stdio_server() as (read_stream, write_stream):
+            options = lowlevel.create_initialization_options()
+            await lowlevel.run(ReplyToMalformed(read_stream, write_stream), write_stream, options)
 
 
 def _error_code(text: str) -> str:

@@ -38,6 +38,8 @@ from agent_tools.settings import Settings
 from agent_tools.upstream import LoopClock
 from tests.fakes.chain import CHAIN_COINS, FakeChain
 from tests.fakes.chain import HOSTS as CHAIN_HOSTS
+from tests.fakes.exchanges import HOSTS as EXCHANGE_HOSTS
+from tests.fakes.exchanges import FakeExchanges
 from tests.fakes.grades import TM_HOST, TM_KEY, GradeFake
 from tests.fakes.security import (
     AERO,
@@ -51,11 +53,11 @@ from tests.fakes.security import (
     TROE,
     UNVERIFIED,
     WETH,
-    SecurityFake,
 )
 from tests.fakes.security import HOSTS as SECURITY_HOSTS
 from tests.fakes.upstream import HOSTS as PRICE_HOSTS
 from tests.fakes.upstream import Fault
+from tests.fakes.wallet import WalletFake
 
 PROVIDERS = (
     "coingecko",
@@ -111,6 +113,8 @@ def provider_of(host: str) -> str:
         return "tokenmetrics"
     if host in SECURITY_HOSTS:
         return SECURITY_HOSTS[host]
+    if host in EXCHANGE_HOSTS:
+        return EXCHANGE_HOSTS[host]
     name = CHAIN_HOSTS.get(host, host)
     return "evm_rpc" if name.startswith("evm_rpc_") else name
 
@@ -139,8 +143,9 @@ class AllFakes:
         self, *, fault_rate: float = 0.0, seed: int = 0, random_faults: list[Fault] | None = None
     ) -> None:
         self.prices = GradeFake(CHAIN_COINS)  # CoinGecko (+ market_chart), DefiLlama, Binance, Token Metrics
-        self.security = SecurityFake()
+        self.security = WalletFake()  # the token-security APIs and GoPlus's wallet endpoints
         self.chain = FakeChain(self.prices)
+        self.exchanges = FakeExchanges()  # KuCoin and Bitget withdrawal fees
         self.persistent: dict[str, Fault] = {}
         self.fault_rate = fault_rate
         self.random_faults = random_faults or [f for k, f in FAULTS.items() if k != "huge"]
@@ -166,9 +171,16 @@ class AllFakes:
             response = await self.security.handle(request)
         elif host in CHAIN_HOSTS:
             response = await self.chain.handle(request)
+        elif host in EXCHANGE_HOSTS:
+            response = await self.exchanges.handle(request)
         else:
             response = await self.prices.handle(request)
-        for fake in (self.prices, self.security, self.chain):  # the fakes record requests; we only count
+        for fake in (
+            self.prices,
+            self.security,
+            self.chain,
+            self.exchanges,
+        ):  # they record requests; we count
             fake.requests.clear()
         return response
 

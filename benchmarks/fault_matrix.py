@@ -69,7 +69,8 @@ def summary(row: Row, structured: dict[str, Any]) -> str:
         quote = structured["quotes"][0]
         return f"ok({quote['source']}{',stale' if quote['stale'] else ''})"
     if row.tool == "assess_rug_pull_risk":
-        status = {s["name"]: s["status"] for s in structured["source_status"]}
+        status = dict.fromkeys(structured["coverage"]["sources_ok"], "ok")  # the others are in source_status
+        status |= {s["name"]: s["status"] for s in structured["source_status"]}
         mine = next((v for k, v in status.items() if k.replace(".", "").startswith(row.provider[:5])), "?")
         return f"ok({row.provider}:{mine}{',stale' if structured['stale'] else ''})"
     source = structured.get("source")

@@ -25,11 +25,24 @@ import shutil
 import sys
 from typing import Any
 
-from langchain_mcp_adapters.client import MultiServerMCPClient
-from langchain_mcp_adapters.prompts import load_mcp_prompt
-from langchain_mcp_adapters.tools import load_mcp_tools
+SETUP_HINT = "python3 -m venv examples/.venv && examples/.venv/bin/pip install -r examples/requirements.txt"
+
+try:
+    from langchain_mcp_adapters.client import MultiServerMCPClient
+    from langchain_mcp_adapters.prompts import load_mcp_prompt
+    from langchain_mcp_adapters.tools import load_mcp_tools
+except ImportError as missing:  # one line, not a traceback: the examples have their own venv
+    sys.exit(f"{missing.name} is not installed: {SETUP_HINT}, then run this with examples/.venv/bin/python")
 
 SERVER = "agent-tools"
+# the key each LangChain model provider reads (provider prefix of --model, e.g. openai:gpt-4.1-mini)
+PROVIDER_KEYS = {
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "google_genai": "GOOGLE_API_KEY",
+    "mistralai": "MISTRAL_API_KEY",
+    "groq": "GROQ_API_KEY",
+}
 SYSTEM_PROMPT = (
     "You are a careful crypto research assistant. Use the agent-tools tools for every number, "
     "say where each number came from (source, as_of) and whether it is stale, treat null as unknown "
@@ -99,10 +112,28 @@ async def smoke(command: list[str]) -> None:
             raise SystemExit("unexpected smoke result")
 
 
+def require_model(model: str) -> None:
+    """Exit with one line when the model's key or LangChain's agent package is missing."""
+    provider = model.split(":", 1)[0]
+    key = PROVIDER_KEYS.get(provider)
+    if key and not os.environ.get(key):
+        sys.exit(f"{key} is not set: the model {model} needs it (or run --smoke, which needs no key)")
+    for module, package in (
+        ("langchain.agents", "langchain"),
+        (f"langchain_{provider}", f"langchain-{provider}"),
+    ):
+        try:
+            __import__(module)
+        except ImportError:
+            sys.exit(
+                f"{package} is not installed: examples/.venv/bin/pip install langchain langchain-{provider}"
+            )
+
+
 async def ask(
     command: list[str], question: str | None, prompt: str | None, prompt_args: dict[str, str], model: str
 ) -> None:
-    from langchain.agents import create_agent  # pip install langchain langchain-openai
+    from langchain.agents import create_agent  # checked by require_model
 
     async with client_for(command, offline=False).session(SERVER) as session:
         tools = await load_mcp_tools(session)
@@ -124,14 +155,15 @@ def main() -> None:
     parser.add_argument("--model", default="openai:gpt-4.1-mini", help="a LangChain model id")
     parser.add_argument("--server-command", help="command that starts the stdio server")
     args = parser.parse_args()
+    if not args.smoke and not (args.question or args.prompt):
+        parser.error("give a question, --prompt NAME or --smoke")
     command = server_command(args.server_command)
     if args.smoke:
         asyncio.run(smoke(command))
-    elif args.question or args.prompt:
-        prompt_args = dict(item.split("=", 1) for item in args.arg)
-        asyncio.run(ask(command, args.question, args.prompt, prompt_args, args.model))
     else:
-        parser.error("give a question, --prompt NAME or --smoke")
+        prompt_args = dict(item.split("=", 1) for item in args.arg)
+        require_model(args.model)
+        asyncio.run(ask(command, args.question, args.prompt, prompt_args, args.model))
 
 
 if __name__ == "__main__":

@@ -26,9 +26,16 @@ import shutil
 import sys
 from typing import Any
 
-from agents import Agent, FunctionTool, RunContextWrapper, Runner
-from agents.mcp import MCPServerStdio
-from agents.tool_context import ToolContext
+SETUP_HINT = "python3 -m venv examples/.venv && examples/.venv/bin/pip install -r examples/requirements.txt"
+try:
+    from agents import Agent, FunctionTool, RunContextWrapper, Runner
+    from agents.mcp import MCPServerStdio
+    from agents.tool_context import ToolContext
+except ImportError as missing:  # one line, not a traceback: the examples have their own venv
+    sys.exit(
+        f"{missing.name} is not installed (package openai-agents): {SETUP_HINT}, "
+        "then run this with examples/.venv/bin/python"
+    )
 
 INSTRUCTIONS = (
     "You are a careful crypto research assistant. Use the agent-tools tools for every number, "
@@ -131,14 +138,18 @@ def main() -> None:
     parser.add_argument("--model", help="model name (default: the SDK's default model)")
     parser.add_argument("--server-command", help="command that starts the stdio server")
     args = parser.parse_args()
+    if not args.smoke and not (args.question or args.prompt):
+        parser.error("give a question, --prompt NAME or --smoke")
     command = server_command(args.server_command)
     if args.smoke:
         asyncio.run(smoke(command))
-    elif args.question or args.prompt:
-        prompt_args = dict(item.split("=", 1) for item in args.arg)
-        asyncio.run(ask(command, args.question, args.prompt, prompt_args, args.model))
     else:
-        parser.error("give a question, --prompt NAME or --smoke")
+        prompt_args = dict(item.split("=", 1) for item in args.arg)
+        if not os.environ.get("OPENAI_API_KEY") and not (args.model or "").startswith("litellm/"):
+            sys.exit(
+                "OPENAI_API_KEY is not set: the agent's model needs it (or run --smoke, which needs no key)"
+            )
+        asyncio.run(ask(command, args.question, args.prompt, prompt_args, args.model))
 
 
 if __name__ == "__main__":

@@ -115,8 +115,121 @@ def test_render_tables_lines_up_records_and_lists_the_rest() -> None:
         "bitcoin   97,123.5  1,930,000,000,000",
         "ethereum  3,456.7",
         "",
+        "bitcoin:",
+        "  cross_check:",
+        "    x: 1",
+        "",
         "warnings: SOL is ambiguous",
         "warnings: stale",
         "",
         "vs_currency: usd",
     ]
+
+
+def test_new_shortcuts_map_to_tool_arguments(tool_calls: list[tuple[str, dict[str, Any], bool]]) -> None:
+    cli.main(["network-fee", "eth"])
+    cli.main(["network-fee", "bitcoin", "--tx-type", "250", "--json"])
+    cli.main(["leverage", "60000", "10", "long", "--margin-usd", "1000", "--stop-loss", "57000"])
+    cli.main(
+        ["leverage", "3000", "5", "short", "--position-usd", "5000", "--maintenance-margin-rate", "0.01"]
+    )
+    cli.main(["search", "uniswap", "--limit", "3"])
+    assert tool_calls == [
+        ("estimate_network_fee", {"chain": "eth", "tx_type": "transfer"}, True),
+        ("estimate_network_fee", {"chain": "bitcoin", "tx_type": 250}, False),
+        (
+            "assess_leverage",
+            {
+                "entry_price": 60000.0,
+                "leverage": 10.0,
+                "side": "long",
+                "margin_usd": 1000.0,
+                "stop_loss_price": 57000.0,
+            },
+            True,
+        ),
+        (
+            "assess_leverage",
+            {
+                "entry_price": 3000.0,
+                "leverage": 5.0,
+                "side": "short",
+                "position_usd": 5000.0,
+                "maintenance_margin_rate": 0.01,
+            },
+            True,
+        ),
+        ("search_assets", {"query": "uniswap", "limit": 3}, True),
+    ]
+
+
+def test_one_flag_for_json_and_one_for_tables_on_every_tool_command(
+    tool_calls: list[tuple[str, dict[str, Any], bool]],
+) -> None:
+    cli.main(["call", "get_grade", "--arg", "symbol=ETH"])  # call: JSON by default (the contract)
+    cli.main(["call", "get_grade", "--arg", "symbol=ETH", "--json"])
+    cli.main(["call", "get_grade", "--arg", "symbol=ETH", "--pretty"])
+    cli.main(["grade", "ETH"])  # shortcuts: tables by default
+    cli.main(["grade", "ETH", "--json"])
+    cli.main(["grade", "ETH", "--pretty"])
+    assert [pretty for *_, pretty in tool_calls] == [False, False, True, True, False, True]
+
+
+@pytest.mark.parametrize(
+    "argv", [["call", "get_price", "--json", "--pretty"], ["price", "BTC", "--json", "--pretty"]]
+)
+def test_json_and_pretty_together_is_a_usage_error(argv: list[str], tool_calls: list[Any]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    assert exit_.value.code == 2 and tool_calls == []
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from agent_tools import __version__
+
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"agent-tools {__version__}"
+    gc.enable()
+
+
+def test_nested_values_render_as_indented_blocks() -> None:
+    payload = {
+        "chain": "ethereum",
+        "slow": {"fee_rate": 20.0, "unit": "gwei", "priority_fee": None},
+        "coverage": {"checked": ["is_honeypot", "mintable"], "unknown": [], "sources_ok": ["goplus"]},
+        "model": {"score": 12.5, "inputs": {"lp_locked_pct": 0.0, "creator_token_count": None}},
+    }
+    assert cli.render_tables(payload).splitlines() == [
+        "chain: ethereum",
+        "",
+        "slow:",
+        "  fee_rate: 20",
+        "  unit: gwei",
+        "",
+        "coverage:",
+        "  checked: is_honeypot, mintable",
+        "  sources_ok: goplus",
+        "",
+        "model:",
+        "  score: 12.5",
+        "  inputs:",
+        "    lp_locked_pct: 0",
+    ]
+    assert "{" not in cli.render_tables(payload)
+
+
+def test_tables_keep_every_column_and_put_long_text_and_nested_fields_under_the_table() -> None:
+    note = "Cheaper tiers reachable by holdings alone are not auto-selected: Lv2 (>= 500 OKB held)."
+    row = {f"c{i}": i for i in range(14)}
+    payload = {
+        "estimates": [
+            {"exchange": "binance", **row, "note": None, "evidence": {"a": 1}},
+            {"exchange": "okx", **row, "note": note, "evidence": {}},
+        ]
+    }
+    lines = cli.render_tables(payload).splitlines()
+    assert lines[1].split() == ["exchange", *row]  # all 15 short columns
+    assert "  note: " + note in lines and "okx:" in lines
+    assert "binance:" in lines and "  evidence:" in lines and "    a: 1" in lines

@@ -105,8 +105,9 @@ async def test_claude_code_command_starts_the_server() -> None:
 
 
 def test_uvx_variants_run_the_packaged_console_script() -> None:
-    """`uvx --from /ABS/PATH agent-tools serve` runs the script pyproject.toml declares."""
-    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts == {"agent-tools": "agent_tools.cli:main"}
+    """`uvx --from /ABS/PATH crypto-agent-tools serve` runs the script named after the distribution, as
+    `uvx crypto-agent-tools serve` will once it is published (uvx runs the script of the package's name)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["scripts"][project["name"]] == "agent_tools.cli:main"
     uvx_uses = re.findall(r"uvx`?[^\n]*?--from[\"', ]+/ABS/PATH[\"', ]+([\w-]+)[\"', ]+(\w+)", README)
-    assert uvx_uses and all(use == ("agent-tools", "serve") for use in uvx_uses), uvx_uses
+    assert uvx_uses and all(use == (project["name"], "serve") for use in uvx_uses), uvx_uses

@@ -67,3 +67,39 @@ def test_example_smoke_mode_loads_and_calls_the_tools(script: str, module: str) 
     assert "get_price BTC -> " in out.stdout and "source snapshot" in out.stdout
     assert "get_price [] -> error INVALID_ARGUMENT" in out.stdout
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("script", ["langchain_agent.py", "openai_agents_agent.py"])
+def test_an_example_without_its_framework_says_so_in_one_line(script: str) -> None:
+    """`python -S`: no site-packages, so the framework is surely missing, whatever venv runs the tests."""
+    out = subprocess.run(
+        [sys.executable, "-S", str(ROOT / "examples" / script), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 1
+    [line] = out.stderr.splitlines()
+    assert "is not installed" in line and "examples/requirements.txt" in line
+
+
+@pytest.mark.parametrize(
+    ("script", "module", "key"),
+    [
+        ("langchain_agent.py", "langchain_mcp_adapters.client", "OPENAI_API_KEY"),
+        ("openai_agents_agent.py", "agents.mcp", "OPENAI_API_KEY"),
+    ],
+)
+def test_a_real_agent_without_its_key_says_so_in_one_line(script: str, module: str, key: str) -> None:
+    python = _interpreter_with(module)
+    env = {k: v for k, v in os.environ.items() if k != key and not k.startswith("AGENT_TOOLS_")}
+    out = subprocess.run(
+        [python, str(ROOT / "examples" / script), "--server-command", "false", "What is BTC at?"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 1, out.stderr[-2000:]
+    [line] = out.stderr.splitlines()
+    assert line.startswith(f"{key} is not set") and "--smoke" in line

@@ -76,10 +76,15 @@ async def test_metrics_count_tool_calls_and_upstream_requests(services: Services
     assert "agent_tools_tool_latency_seconds_bucket" in text
 
 
-def test_configure_logging_silences_url_logging_libraries() -> None:
+def test_configure_logging_silences_url_logging_libraries(monkeypatch: pytest.MonkeyPatch) -> None:
+    for flag in ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing"):  # restored after the test
+        monkeypatch.setattr(logging, flag, getattr(logging, flag))
     configure_logging("INFO", "json")
     assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
     assert logging.getLogger("agent_tools").getEffectiveLevel() == logging.INFO
+    record = logging.getLogger("agent_tools").makeRecord("agent_tools", logging.INFO, "", 0, "m", (), None)
+    assert record.threadName is None and record.processName is None  # not looked up: no format shows them
+    assert logging._srcfile is None  # no stack walk per record  # pyright: ignore[reportPrivateUsage]
     logging.getLogger().handlers[:] = []
 
 
@@ -97,3 +102,53 @@ def test_latency_histogram_is_cumulative_with_inclusive_bounds() -> None:
     assert 'agent_tools_tool_latency_seconds_bucket{le="+Inf",tool="get_price"} 4.0' in text
     assert 'agent_tools_tool_latency_seconds_sum{tool="get_price"} 100.605' in text
     assert 'agent_tools_tool_calls_total{outcome="ok",tool="get_price"} 4.0' in text
+
+
+@pytest.mark.looptime
+async def test_info_lines_are_written_in_batches_and_warnings_at_once() -> None:
+    """In the event loop, INFO lines wait up to FLUSH_AFTER_S so a busy server makes one write per batch
+    (a write is a system call per tool call otherwise); a warning flushes everything at once."""
+    import asyncio
+
+    from agent_tools.observability import BatchingStreamHandler
+
+    class Stream(io.StringIO):
+        writes = 0
+
+        def write(self, s: str) -> int:
+            self.writes += 1
+            return super().write(s)
+
+    stream = Stream()
+    handler = BatchingStreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("agent_tools.test_batching")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        for i in range(5):
+            logger.info("tool call", extra={"n": i})
+        assert stream.getvalue() == ""  # pending, not lost: flushed by the loop shortly
+        await asyncio.sleep(BatchingStreamHandler.FLUSH_AFTER_S * 2)
+        assert [json.loads(line)["n"] for line in stream.getvalue().splitlines()] == [0, 1, 2, 3, 4]
+        assert stream.writes == 1
+        logger.info("one more")
+        logger.warning("something is wrong")
+        assert [json.loads(line)["msg"] for line in stream.getvalue().splitlines()[5:]] == [
+            "one more",
+            "something is wrong",
+        ]
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
+
+
+def test_outside_an_event_loop_every_line_is_written_at_once() -> None:
+    from agent_tools.observability import BatchingStreamHandler
+
+    stream = io.StringIO()
+    handler = BatchingStreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.handle(logging.makeLogRecord({"msg": "hello", "levelno": logging.INFO, "levelname": "INFO"}))
+    assert json.loads(stream.getvalue())["msg"] == "hello"

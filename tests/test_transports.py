@@ -126,17 +126,47 @@ def test_cli_call_prints_json_offline() -> None:
     assert [q["asset_id"] for q in data["quotes"]] == ["bitcoin", "ethereum"]
 
 
-def test_cli_error_is_the_envelope_and_exit_code_1() -> None:
+@pytest.mark.parametrize(
+    ("argv", "json_mode"),
+    [
+        (["call", "get_price", "--arg", "symbols=[]"], True),
+        (["call", "get_price", "--arg", "symbols=[]", "--pretty"], False),
+        (["price", "not a ticker!"], False),
+        (["price", "not a ticker!", "--json"], True),
+    ],
+)
+def test_cli_errors_go_to_stderr_with_exit_code_1_in_every_mode(argv: list[str], json_mode: bool) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "agent_tools", "call", "get_price", "--arg", "symbols=[]"],
+        [sys.executable, "-m", "agent_tools", *argv],
         env=offline_env(),
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert out.returncode == 1
-    assert json.loads(out.stdout)["error"]["code"] == "INVALID_ARGUMENT"
+    assert out.returncode == 1 and out.stdout == ""
     assert "Traceback" not in out.stderr
+    if json_mode:  # the envelope, for scripts
+        assert json.loads(out.stderr)["error"]["code"] == "INVALID_ARGUMENT"
+    else:  # one readable line, for people
+        [line] = out.stderr.splitlines()
+        assert line.startswith("error INVALID_ARGUMENT: ")
+
+
+def test_cli_tools_lists_every_tool_with_its_title_one_line_each() -> None:
+    from agent_tools.tools._registry import discover
+
+    def run(*extra: str) -> str:
+        argv = [sys.executable, "-m", "agent_tools", "tools", *extra]
+        return subprocess.run(
+            argv, env=offline_env(), capture_output=True, text=True, timeout=60, check=True
+        ).stdout
+
+    specs = discover()
+    lines = run().splitlines()
+    assert [line.split(maxsplit=1) for line in lines] == [[s.fn.__name__, s.title] for s in specs]
+    listed = json.loads(run("--json"))
+    assert [t["name"] for t in listed] == [s.fn.__name__ for s in specs]
+    assert all(set(t) == {"name", "title", "description"} and t["description"] for t in listed)
 
 
 def test_cli_history_writes_the_chart_through_the_mcp_path(tmp_path: Path) -> None:

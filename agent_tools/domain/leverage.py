@@ -254,7 +254,7 @@ def assess_leverage(
         for pct in PNL_TABLE_MOVES_PCT
     ]
 
-    warnings = _leverage_warnings(entry, lev, mmr, direction, liq_move, liq_price, size)
+    warnings = _leverage_warnings(entry, lev, mmr, direction, liq_move, size)
     stop_pct: float | None = None
     if stop is not None:
         stop_move = stop / entry - 1
@@ -298,7 +298,6 @@ def _leverage_warnings(
     mmr: float,
     direction: float,
     liq_move: float | None,
-    liq_price: float | None,
     size: tuple[float, float] | None,
 ) -> list[str]:
     warnings: list[str] = []
@@ -314,11 +313,8 @@ def _leverage_warnings(
             f"At {lev:g}x a {100 / lev:.3g} % move against you (to {_fmt(wipe_price)}) "
             f"wipes out the whole {margin}"
         )
-        if mmr > 0 and liq_move is not None and liq_price is not None:
-            wipeout += (
-                f"; with {mmr * 100:g} % maintenance margin you are liquidated even earlier, "
-                f"after a {abs(liq_move) * 100:.3g} % move (at {_fmt(liq_price)})"
-            )
+        if mmr > 0 and liq_move is not None:  # where exactly: liquidation_price and move_to_liquidation_pct
+            wipeout += f"; the {mmr * 100:g} % maintenance margin liquidates you before that"
         warnings.append(wipeout + ".")
     if lev > EXTREME_LEVERAGE and liq_move is not None:
         warnings.append(

@@ -374,20 +374,28 @@ class _Builder:
         return fact.value if fact and isinstance(fact.value, datetime) else None
 
     def add(self, code: FindingCode, severity: Severity, title: str, main: str, *context: str) -> None:
-        """Record a finding defined by fact ``main``; ``context`` facts are shown as evidence only."""
+        """Record a finding defined by fact ``main``; ``context`` facts are shown as evidence only.
+
+        Each value appears once: `by_source` only when the sources disagree (when they agree, the
+        finding's `source` names them), `raw` only where the provider's literal differs from the
+        normalised value (GoPlus' "1" for true).
+        """
         evidence: dict[str, JsonValue] = {}
         by_source: dict[str, dict[str, JsonValue]] = {}
         raw: dict[str, dict[str, JsonValue]] = {}
+        disagree = False
         for name in (main, *context):
             fact = self.merged.get(name)
             if fact is None:
                 continue
             evidence[name] = _json(fact.value)
             for r in fact.reports:
-                by_source.setdefault(r.source, {})[name] = _json(r.value)
-                if r.raw is not None and r.raw != _json(r.value):  # raw only where it says more
+                value = _json(r.value)
+                by_source.setdefault(r.source, {})[name] = value
+                disagree = disagree or _differs(name, fact.value, r.value)
+                if r.raw is not None and (type(r.raw) is not type(value) or r.raw != value):
                     raw.setdefault(r.source, {})[name] = r.raw
-        if len(by_source) > 1:
+        if disagree:
             evidence["by_source"] = dict(by_source.items())
         if raw:
             evidence["raw"] = dict(raw.items())

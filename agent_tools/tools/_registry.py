@@ -4,6 +4,8 @@ Tool functions take `services` first (bound here, hidden from the schema) and ty
 bounded arguments after it. The argument model refuses unknown arguments and
 non-finite numbers (NaN and infinity, also written as strings), so bad input fails
 validation before the tool body, and so before any upstream call.
+
+The answer's text content is its structured content as compact JSON (`CompactText`).
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, get_type_hints
 
+import pydantic_core
 from mcp.server.mcpserver.tools.base import Tool
-from mcp.types import ToolAnnotations
-from pydantic import ConfigDict
+from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
+from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, ConfigDict
 
 from agent_tools.services import Services
 
@@ -65,6 +69,35 @@ class ToolSpec:
     open_world: bool  # true when the tool calls upstream APIs
 
 
+class CompactText(FuncMetadata):
+    """The SDK's result conversion, with the text content as the structured content in compact JSON.
+
+    The SDK writes the text block as indented JSON (a third larger), and hosts put that text
+    in the model's context, capped. The structured content, its validation against the
+    output model and the published outputSchema are the SDK's; a result a tool built itself
+    (e.g. with an image) keeps its other blocks, after the text.
+    """
+
+    def convert_result(self, result: Any) -> CallToolResult | InputRequiredResult:
+        plain_answer = isinstance(result, BaseModel) and not isinstance(result, CallToolResult)
+        if plain_answer and self.output_model is not None and not self.wrap_output:
+            if type(result) is not self.output_model:  # an instance of the model itself passes as it is
+                result = self._output_adapter(self.output_model).validate_python(
+                    result, by_alias=True, by_name=True
+                )
+            structured: dict[str, Any] = result.model_dump(mode="json", by_alias=True)
+            return CallToolResult(content=[_compact(structured)], structured_content=structured)
+        converted = super().convert_result(result)
+        if isinstance(converted, CallToolResult) and converted.structured_content is not None:
+            others = [block for block in converted.content if not isinstance(block, TextContent)]
+            converted.content = [_compact(converted.structured_content), *others]
+        return converted
+
+
+def _compact(structured: dict[str, Any]) -> TextContent:
+    return TextContent(type="text", text=pydantic_core.to_json(structured).decode())
+
+
 def make_tool(spec: ToolSpec, services: Services) -> Tool:
     fn, title, open_world = spec.fn, spec.title, spec.open_world
     tool = Tool.from_function(
@@ -81,10 +114,16 @@ def make_tool(spec: ToolSpec, services: Services) -> Tool:
         ),
         structured_output=True,
     )
-    base = tool.fn_metadata.arg_model
+    meta = tool.fn_metadata
+    base = meta.arg_model
     config = ConfigDict(base.model_config)
     config.update(extra="forbid", allow_inf_nan=False)
     strict = type(base.__name__, (base,), {"model_config": config})
-    tool.fn_metadata.arg_model = strict
+    tool.fn_metadata = CompactText(
+        arg_model=strict,
+        output_schema=meta.output_schema,
+        output_model=meta.output_model,
+        wrap_output=meta.wrap_output,
+    )
     tool.parameters = strict.model_json_schema(by_alias=True)
     return tool

@@ -23,7 +23,6 @@ from agent_tools.domain.assets import (
     NameQuery,
     PriceRow,
     PriceRows,
-    money,
     parse_asset_query,
 )
 from agent_tools.domain.chains import Chain
@@ -314,11 +313,11 @@ def _quote_name(
         ]
         check = _cross_check(live, f"coingecko:{coin.id}", row.price)
         quote = _quote(query.text, coin.id, coin.symbol, coin.name, row, vs, check, alternatives)
-        if alternatives:  # ids only: names are third-party text and stay in the data fields
-            others = ", ".join(f"{a.asset_id} (mcap {money(a.market_cap)})" for a in alternatives)
+        if alternatives:  # ids only: names are third-party text, and market caps are in the quote's fields
+            others = ", ".join(a.asset_id for a in alternatives)
             warnings.append(
-                f"{query.text} is ambiguous: picked {coin.id} (mcap {money(row.market_cap)}), the largest by "
-                f"market cap; also: {others}. Pass a CoinGecko id to choose another."
+                f"{query.text} is ambiguous: picked {coin.id}, the largest by market cap; alternatives: "
+                f"{others}. Pass a CoinGecko id to choose another."
             )
         return quote
 

@@ -220,7 +220,7 @@ async def fetch_price_history(
     )
     result = _answer(base, bars, limit)
     content: list[ContentBlock] = [
-        TextContent(type="text", text=pydantic_core.to_json(result, indent=2).decode())
+        TextContent(type="text", text=pydantic_core.to_json(result).decode())  # compact, as every answer
     ]
     if chart:
         content.append(await _chart(asset, result, bars))

@@ -46,7 +46,10 @@ class RugRiskResult(RiskAssessment):
         description="sources whose data this answer uses; known_malicious_lists = bundled offline lists"
     )
     stale: bool = Field(description="true when data came from an expired cache entry or offline mode")
-    source_status: list[SourceStatus] = Field(description="what each source did, and why when not ok")
+    source_status: list[SourceStatus] = Field(
+        description="each source that did not simply answer, and why (a source that answered is in "
+        "coverage.sources_ok, and here only with a note)"
+    )
     provider_flags: list[str] = Field(
         description="risks a provider reported that the score does not model, in the provider's words "
         "(cleaned and cut); read them, they are not scored"
@@ -134,7 +137,7 @@ def _result(
             "source": [status.name for status, _ in used]
             + ([KNOWN_BAD_CHECK] if chain.family == "evm" else []),
             "stale": stale,
-            "source_status": statuses,
+            "source_status": [s for s in statuses if s.status != "ok" or s.detail],  # ok: in sources_ok
             "provider_flags": flags,
             "warnings": warnings,
         }

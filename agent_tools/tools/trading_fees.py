@@ -44,7 +44,7 @@ MAX_EXCHANGES = 30
 MAX_NOTIONAL_USD = 1e12
 MAX_TRADES_PER_MONTH = 1_000_000
 _UNVERIFIED_NOTE = "Some of these values are not confirmed from the exchange's own page."
-"""The domain's per-estimate sentence; the tool says it once, in `warnings`, by exchange."""
+"""The domain's per-estimate sentence; the tool says it once, in `warnings`, with a count."""
 
 
 class WithdrawalCost(BaseModel):
@@ -235,22 +235,22 @@ async def estimate_trading_fees(
 
     today = datetime.fromtimestamp(services.clock.wall(), UTC).date()
     estimates = [_compact(e, today) for e in comparison.estimates]
-    unverified = [f"{e.exchange} ({e.tier})" for e in estimates if not e.verified]
-    if unverified:
+    unverified = sum(not e.verified for e in estimates)
+    if unverified:  # which ones: each estimate's `verified`
         warnings.append(
-            "Not confirmed on the exchange's own page (verified: false): " + ", ".join(unverified) + "."
+            f"{unverified} of these estimates use values not confirmed on the exchange's own page "
+            "(verified: false); check those before relying on them."
         )
     read = [e.exchange for e in comparison.estimates if e.schedule_as_of_basis == "read"]
     if read:
         warnings.append(
             "Dated by the day their source was read (it states no date): " + ", ".join(read) + "."
         )
-    stale = [f"{e.exchange} ({e.schedule_as_of or 'undated'})" for e in estimates if e.stale]
-    if stale:
+    stale = sum(e.stale for e in estimates)
+    if stale:  # which ones, and how old: each estimate's `stale` and `schedule_as_of`
         warnings.append(
-            "Fee schedules over a year old (stale: true), check the exchange's page: "
-            + ", ".join(stale)
-            + "."
+            f"{stale} of these estimates use fee schedules over a year old (stale: true); check the "
+            "exchange's page before relying on them."
         )
     if not estimates:
         warnings.append(f"No exchange asked for has a {market} fee schedule.")

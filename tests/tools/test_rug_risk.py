@@ -68,7 +68,15 @@ def codes(out: dict[str, Any]) -> dict[str, str]:
 
 
 def status(out: dict[str, Any]) -> dict[str, str]:
-    return {s["name"]: s["status"] for s in out["source_status"]}
+    """Every source's state: those that answered are in coverage.sources_ok, the others in source_status."""
+    assert all(s["status"] != "ok" or s["detail"] for s in out["source_status"]), "a plain ok listed twice"
+    return dict.fromkeys(out["coverage"]["sources_ok"], "ok") | {
+        s["name"]: s["status"] for s in out["source_status"]
+    }
+
+
+def detail(out: dict[str, Any], source: str) -> str | None:
+    return next(s["detail"] for s in out["source_status"] if s["name"] == source)
 
 
 # --- verdicts ----------------------------------------------------------------------------------------------
@@ -126,7 +134,7 @@ async def test_mostly_missing_data_is_unknown_with_the_gaps_listed(svc: Services
         "rugcheck": "not_applicable",
     }
     assert out["warnings"] == ["goplus: GoPlus data is still syncing (code 2): some checks may be missing"]
-    assert out["source_status"][1]["detail"] == "Honeypot.is found no trading pair to simulate for this token"
+    assert detail(out, "honeypot.is") == "Honeypot.is found no trading pair to simulate for this token"
     assert out["summary"].startswith("Risk unknown")
 
 
@@ -179,7 +187,7 @@ async def test_mint_unknown_to_rugcheck_is_no_data_not_failure(svc: Services) ->
     out = await assess(svc, "solana", SOL_UNKNOWN)
     assert status(out)["rugcheck"] == "no_data" and out["coverage"]["sources_failed"] == []
     assert out["risk_level"] != "unknown"  # GoPlus still reported authorities and liquidity
-    assert out["source_status"][3]["detail"] == "RugCheck does not know this mint"
+    assert detail(out, "rugcheck") == "RugCheck does not know this mint"
 
 
 async def test_chain_without_honeypot_simulation_skips_it(svc: Services, sfake: SecurityFake) -> None:
