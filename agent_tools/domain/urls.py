@@ -85,6 +85,45 @@ class UrlInspection:
     lookalike_of: str | None  # the official domain the host imitates
 
 
+@dataclass(frozen=True, slots=True)
+class PhishingVerdict:
+    """A phishing list's answer for a site: listed or not, and what it says of the contracts the site uses."""
+
+    listed: bool
+    flagged_contracts: tuple[str, ...] = ()  # EIP-55 addresses of the site's contracts that carry risk tags
+    contract_tags: tuple[str, ...] = ()  # those tags, cleaned (provider text)
+
+
+def phishing_findings(verdict: PhishingVerdict, url: str, source: str) -> list[Finding]:
+    """A listed site is critical; a site whose contracts carry the list's risk tags is high (a drainer
+    is often a fresh site that only its contracts give away)."""
+    found: list[Finding] = []
+    if verdict.listed:
+        found.append(
+            Finding(
+                code="PHISHING_SITE",
+                severity="critical",
+                title="Listed as a phishing site",
+                evidence={"phishing_site": 1, "url": url},
+                source=source,
+            )
+        )
+    if verdict.contract_tags:
+        found.append(
+            Finding(
+                code="SITE_CONTRACT_FLAGGED",
+                severity="high",
+                title="Contracts this site uses are tagged as risky",
+                evidence={
+                    "contracts": list(verdict.flagged_contracts),
+                    "address_risk": list(verdict.contract_tags),
+                },
+                source=source,
+            )
+        )
+    return found
+
+
 # --- data ------------------------------------------------------------------------------------------------
 
 

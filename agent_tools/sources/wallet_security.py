@@ -1,5 +1,5 @@
 """GoPlus's wallet-security replies as domain facts: malicious-address flags (`AddressFacts`), a wallet's
-approvals (`Approval`s) and the phishing-site verdict.
+approvals (`Approval`s) and the phishing-site verdict (`PhishingVerdict`).
 
 A value the reply does not state stays ``None`` (unknown). Provider text (spender names and tags, token
 symbols, behaviour tags, data sources) is cleaned and capped here (``sources.text``); addresses were
@@ -8,6 +8,7 @@ checked for shape by the body models and are given in EIP-55 form.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -16,6 +17,7 @@ from agent_tools.domain.address_risk import FLAGS, AddressFacts
 from agent_tools.domain.addresses import to_checksum_address
 from agent_tools.domain.approvals import Approval, Kind, Spender, parse_amount
 from agent_tools.domain.chains import Chain
+from agent_tools.domain.urls import PhishingVerdict
 from agent_tools.services import Services
 from agent_tools.sources.outcome import NoData, Ok
 from agent_tools.sources.text import MAX_NAME, MAX_SYMBOL, clean
@@ -28,6 +30,7 @@ from agent_tools.upstream.goplus import (
     NftApprovals,
     NftStandard,
     Pending,
+    PhishingSite,
     SpenderInfo,
     TokenApprovals,
 )
@@ -164,11 +167,32 @@ async def goplus_nft_approvals(
 # --- phishing sites ---------------------------------------------------------------------------------------
 
 
-async def goplus_phishing(services: Services, url: str) -> Ok[bool] | NoData:
-    """True when GoPlus lists the site as phishing, False when it found nothing malicious."""
+MAX_SITE_CONTRACTS = 5
+_EVM_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+
+
+def phishing_verdict(site: PhishingSite) -> PhishingVerdict | None:
+    """The verdict, or None when GoPlus gave none; a site contract counts as flagged when it has a tag
+    left after cleaning, and is named only when its address has the shape of one."""
+    listed = bit(site.phishing_site)
+    if listed is None:
+        return None
+    tagged = [
+        (c.contract, tags) for c in site.website_contract_security or [] if (tags := _tags(c.address_risk))
+    ]
+    addresses = [to_checksum_address(a) for a, _ in tagged if a and _EVM_ADDRESS.fullmatch(a)]
+    return PhishingVerdict(
+        listed=listed,
+        flagged_contracts=tuple(dict.fromkeys(addresses))[:MAX_SITE_CONTRACTS],
+        contract_tags=_tags([tag for _, tags in tagged for tag in tags]) or (),
+    )
+
+
+async def goplus_phishing(services: Services, url: str) -> Ok[PhishingVerdict] | NoData:
+    """GoPlus's phishing-site verdict for `url` (scheme and host only)."""
     fetched = await services.provider(GoPlus).phishing_site(url)
     site = fetched.value.value
-    listed = bit(site.phishing_site) if site is not None else None
-    if listed is None:
+    verdict = phishing_verdict(site) if site is not None else None
+    if verdict is None:
         return NoData("GoPlus gave no phishing verdict yet (data still syncing)")
-    return _ok(listed, fetched)
+    return _ok(verdict, fetched)

@@ -15,7 +15,14 @@ from mcp.server.mcpserver.context import Context
 from pydantic import BaseModel, Field
 
 from agent_tools.domain.findings import Coverage, Finding, RiskLevel, by_severity, level
-from agent_tools.domain.urls import MAX_URL_LEN, OFFLINE_CHECKS, brands, inspect_url, parse_url
+from agent_tools.domain.urls import (
+    MAX_URL_LEN,
+    OFFLINE_CHECKS,
+    brands,
+    inspect_url,
+    parse_url,
+    phishing_findings,
+)
 from agent_tools.errors import InvalidArgument
 from agent_tools.services import Services
 from agent_tools.sources.outcome import Ok, SourceRun
@@ -78,38 +85,28 @@ async def check(services: Services, url: str, ctx: Context) -> UrlResult:
     findings = list(inspection.findings)
     run = SourceRun()
     warnings: list[str] = []
-    as_of, stale, listed = now, offline, None
+    as_of, stale, verdict = now, offline, None
     if offline:
         warnings.append(f"{OFFLINE}: GoPlus's phishing list was not checked")
     else:
         outcome = await run.ask(GOPLUS, goplus_phishing(services, parsed.url))
         await ctx.report_progress(2, steps, f"{GOPLUS}: {state(outcome)}")
         if isinstance(outcome, Ok):
-            listed, stale = outcome.value, outcome.stale
+            verdict, stale = outcome.value, outcome.stale
             as_of = datetime.fromtimestamp(outcome.fetched_at, tz=UTC)
             warnings += [f"{GOPLUS}: {outcome.note}"] if outcome.note else []
             warnings += ["GoPlus's verdict was served from cache after an upstream error"] if stale else []
         else:
             warnings += run.failure_notes() or [f"{GOPLUS}: no verdict for this site"]
-    if listed:
-        findings = by_severity(
-            [
-                Finding(
-                    code="PHISHING_SITE",
-                    severity="critical",
-                    title="Listed as a phishing site",
-                    evidence={"phishing_site": 1, "url": parsed.url},
-                    source=GOPLUS,
-                ),
-                *findings,
-            ]
-        )
+    if verdict is not None:
+        findings = by_severity([*phishing_findings(verdict, parsed.url, GOPLUS), *findings])
+    listed = verdict is not None
     official = inspection.official
-    risk = level(findings, complete=official is not None or listed is not None)
+    risk = level(findings, complete=official is not None or listed)
     coverage = Coverage(
-        checked=[*OFFLINE_CHECKS, *([PHISHING_LIST] if listed is not None else [])],
-        unknown=[] if listed is not None else [PHISHING_LIST],
-        sources_ok=[GOPLUS] if listed is not None else [],
+        checked=[*OFFLINE_CHECKS, *([PHISHING_LIST] if listed else [])],
+        unknown=[] if listed else [PHISHING_LIST],
+        sources_ok=[GOPLUS] if listed else [],
         sources_failed=list(run.failures()),
     )
     return UrlResult(
@@ -123,7 +120,7 @@ async def check(services: Services, url: str, ctx: Context) -> UrlResult:
         findings=findings,
         lookalike_of=inspection.lookalike_of,
         coverage=coverage,
-        source=["official_domains_list", *([GOPLUS] if listed is not None else [])],
+        source=["official_domains_list", *([GOPLUS] if listed else [])],
         as_of=as_of,
         stale=stale,
         warnings=warnings,
@@ -140,7 +137,7 @@ look-alike letters (rn for m, l for i, 0 for o), IDN homographs (punycode that r
 Cyrillic letters), a brand or official domain inside another domain (binance.com.account-verify.io,
 secure-metamask.io), the brand under another ending (uniswap.app), plus a user@ part that hides the real
 host, raw IP hosts, domain endings often used for phishing and plain http. Online: GoPlus's phishing-site
-list, sent only the scheme and host.
+list, sent only the scheme and host, and the risk tags it holds for the contracts the site uses.
 
 Output: `risk_level` low/medium/high/critical/unknown, `findings` (code, severity, title, evidence, source),
 worst first, and `lookalike_of`: the real domain a look-alike imitates (send the user there instead).
