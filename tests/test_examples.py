@@ -17,16 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from agent_tools.tools._registry import discover
+
 ROOT = Path(__file__).resolve().parent.parent
-TOOLS = (
-    "assess_leverage",
-    "assess_rug_pull_risk",
-    "estimate_network_fee",
-    "estimate_trading_fees",
-    "get_grade",
-    "get_price",
-    "search_assets",
-)
+TOOLS = tuple(spec.fn.__name__ for spec in discover())  # every tool the server lists
 
 
 def _interpreter_with(module: str) -> str:
