@@ -271,7 +271,8 @@ async def test_contracts_the_site_uses_with_risk_tags_are_a_finding(svc: Service
     assert out["risk_level"] == "high" and codes(out) == ["SITE_CONTRACT_FLAGGED"]
     finding = out["findings"][0]
     assert finding["source"] == "goplus"
-    assert finding["evidence"]["contracts"] == ["0x5c3F7A6b1e2d4c8f9A0B1c2D3E4f5A6B7c8d9e0F"]  # EIP-55; the bad address is left out
+    # EIP-55; the contract whose address is not one is left out of the list
+    assert finding["evidence"]["contracts"] == ["0x5c3F7A6b1e2d4c8f9A0B1c2D3E4f5A6B7c8d9e0F"]
     tags = finding["evidence"]["address_risk"]
     assert tags[0] == "phishing_activities" and tags[2] == "honeypot_related_address"  # its tag still counts
     assert "\u202e" not in tags[1] and len(tags[1]) <= 40
