@@ -263,6 +263,22 @@ class MergedFact:
         return tuple(r for r in self.reports[1:] if _differs(self.name, self.value, r.value))
 
 
+def _reads_as(literal: JsonValue, value: JsonValue) -> bool:
+    """Whether a provider's literal plainly means ``value``: "1"/"0" for a flag, a number's own digits."""
+    if isinstance(value, bool):
+        return isinstance(literal, str | int) and str(literal).strip() == str(int(value))
+    if (
+        isinstance(value, int | float)
+        and isinstance(literal, str | int | float)
+        and not isinstance(literal, bool)
+    ):
+        try:
+            return float(literal) == float(value)
+        except ValueError:
+            return False
+    return literal == value
+
+
 def _differs(name: str, a: FactValue, b: FactValue) -> bool:
     if isinstance(a, datetime) and isinstance(b, datetime):
         return abs(a - b) > timedelta(days=1)
@@ -377,8 +393,9 @@ class _Builder:
         """Record a finding defined by fact ``main``; ``context`` facts are shown as evidence only.
 
         Each value appears once: `by_source` only when the sources disagree (when they agree, the
-        finding's `source` names them), `raw` only where the provider's literal differs from the
-        normalised value (GoPlus' "1" for true).
+        finding's `source` names them), `raw` only where the provider's literal means something other
+        than the normalised value read plainly (GoPlus' sell tax "1" is 100 %; its "1" for true and
+        "5000" for 5000 are not repeated).
         """
         evidence: dict[str, JsonValue] = {}
         by_source: dict[str, dict[str, JsonValue]] = {}
@@ -393,7 +410,7 @@ class _Builder:
                 value = _json(r.value)
                 by_source.setdefault(r.source, {})[name] = value
                 disagree = disagree or _differs(name, fact.value, r.value)
-                if r.raw is not None and (type(r.raw) is not type(value) or r.raw != value):
+                if r.raw is not None and not _reads_as(r.raw, value):
                     raw.setdefault(r.source, {})[name] = r.raw
         if disagree:
             evidence["by_source"] = dict(by_source.items())
@@ -592,7 +609,7 @@ LEVEL_RULES = (
     "100). Otherwise risk_score is the fitted model's calibrated score and risk_level the worse of that "
     "score's level and the findings' floor: any high-severity finding makes it at least high, any "
     "medium-severity finding, expected check no source reported or missing model score at least medium. "
-    "risk_score is null when no source reported a fact the model needs (model.imputed). When no source "
+    "risk_score is null when no source reported a fact the model needs (a null in model.inputs). When no source "
     "reports whether the token can be sold (EVM: honeypot or sell tax; Solana: mint or freeze authority) "
     "and nothing high was found, risk_level is unknown and risk_score null."
 )
@@ -617,7 +634,6 @@ class ModelBreakdown(ModelCard):
     inputs: dict[str, float | None] = Field(
         description="facts fed to the model; null = unknown, integrated out"
     )
-    imputed: list[str]
     about: str
 
 
@@ -752,7 +768,6 @@ def assess(
             **model.card_for(result.imputed).model_dump(),
             score=None if result.score is None else round(result.score, 1),
             inputs={k: None if v is None else float(f"{v:.4g}") for k, v in result.inputs.items()},
-            imputed=list(result.imputed),
             about=model.summary,
         ),
         as_of=now,

@@ -159,6 +159,11 @@ def test_market_data_wins_for_liquidity() -> None:
     assert assess("ethereum", TOKEN, facts, [], NOW).liquidity_usd == 2_000_000.0
 
 
+def unknown_inputs(result: RiskAssessment) -> set[str]:
+    """The facts the model integrated out: its null inputs."""
+    return {name for name, value in result.model.inputs.items() if value is None}
+
+
 def test_weth_like_missing_owner_key_is_unknown_not_safe() -> None:
     # Real GoPlus WETH capture: no owner_address, no dex/lp_holders even though is_in_dex is "1".
     weth = goplus(owner_address=None, lp_locked_pct=None, lp_creator_pct=None, lp_holder_count=None)
@@ -167,7 +172,7 @@ def test_weth_like_missing_owner_key_is_unknown_not_safe() -> None:
     assert "lp_locked_pct" in result.coverage.unknown
     assert "OWNER_NOT_RENOUNCED" not in codes(result)
     assert result.risk_level != "low"
-    assert set(result.model.imputed) >= {"lp_locked_pct", "lp_holder_count"}
+    assert {"lp_locked_pct", "lp_holder_count"} <= unknown_inputs(result)
     # the model was never measured without the LP facts: no score rather than a guess, and no figure claimed
     assert (result.risk_score, result.model.score, result.model.accuracy) == (None, None, [])
     assert result.risk_level == "medium"
@@ -178,9 +183,10 @@ def test_risk_score_is_the_calibrated_model_probability_and_level_the_worse_of_t
     young = dexscreener(buys_per_week=30.0, sells_per_week=25.0, buy_sell_ratio=1.2)
     result = assess("ethereum", TOKEN, [goplus(), honeypot_is(), young], [], NOW)
     assert result.model.score is not None and result.risk_score == round(result.model.score)
-    assert result.model.imputed == [] and [a.metric for a in result.model.accuracy] == ["AUC", "brier"]
+    assert unknown_inputs(result) == set() and [a.metric for a in result.model.accuracy] == ["AUC", "brier"]
     older = assess("ethereum", TOKEN, [goplus(), honeypot_is(), dexscreener()], [], NOW)
-    assert older.model.imputed == ["buys_per_week", "sells_per_week"]
+    assert unknown_inputs(older) == {"buys_per_week", "sells_per_week"}
+    assert "imputed" not in older.model.model_dump()  # the null inputs say it: not carried twice
     assert older.model.accuracy[0].value < result.model.accuracy[0].value  # measured with the rates unknown
     # a high finding lifts the level, not the number: the score stays the model's probability
     hidden = assess("ethereum", TOKEN, [goplus(hidden_owner=True), honeypot_is(), young], [], NOW)
