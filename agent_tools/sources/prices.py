@@ -9,6 +9,7 @@ caller's `SourceRun` records it and the item becomes *unavailable*, not *not fou
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 from agent_tools.domain.assets import PriceRow, PriceRows
 from agent_tools.domain.chains import Chain
@@ -91,17 +92,25 @@ async def binance_prices(services: Services) -> Ok[Mapping[str, float]]:
     return Ok(got.value, got.fetched_at, got.stale)
 
 
-def cached_prices(
-    services: Services, ids: list[str], llama_keys: list[str], vs: str
-) -> tuple[PriceRows, PriceRows] | None:
+class WarmRows(NamedTuple):
+    """CoinGecko and DefiLlama rows served from the cache, fresh until `fresh_until` (monotonic clock)."""
+
+    coingecko: PriceRows
+    defillama: PriceRows
+    fresh_until: float
+
+
+def cached_prices(services: Services, ids: list[str], llama_keys: list[str], vs: str) -> WarmRows | None:
     """CoinGecko and DefiLlama rows from a warm cache when every item is fresh (no request, no await)."""
     cg = services.coingecko.cached_prices(ids, vs)
     if cg is None:
         return None
     llama: PriceRows = {}
+    fresh_until = cg.fresh_until
     if vs == "usd":
         found = services.defillama.cached_prices(llama_keys)
         if found is None:
             return None
-        llama = {k: _from_llama(k, f) for k, f in found.items()}
-    return {i: _from_coingecko(f, vs) for i, f in cg.items()}, llama
+        llama = {k: _from_llama(k, f) for k, f in found.found.items()}
+        fresh_until = min(fresh_until, found.fresh_until)
+    return WarmRows({i: _from_coingecko(f, vs) for i, f in cg.found.items()}, llama, fresh_until)

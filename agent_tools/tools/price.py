@@ -13,7 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated
+from weakref import WeakKeyDictionary
 
+from cachetools import LRUCache
 from pydantic import BaseModel, Field
 
 from agent_tools.domain.assets import (
@@ -145,9 +147,14 @@ class _Live:
     )  # chain name -> address -> row
     llama: PriceRows | None = None  # DefiLlama key -> row
     binance: Ok[Mapping[str, float]] | None = None
+    fresh_until: float | None = None  # every row came from the cache, fresh until then (monotonic)
 
 
 async def fetch_prices(services: Services, symbols: Sequence[str], vs_currency: str) -> PriceResult:
+    key = (tuple(symbols), vs_currency)
+    reused = _reuse(services, key)
+    if reused is not None:
+        return reused
     vs = vs_currency.strip().lower()
     if vs not in VS_CURRENCIES:
         raise InvalidArgument(
@@ -207,7 +214,13 @@ async def fetch_prices(services: Services, symbols: Sequence[str], vs_currency: 
         warnings.append(f"not found: {', '.join(not_found)} (try search_assets)")
     if unavailable:
         warnings.append(f"not looked up, a source failed (retry later): {', '.join(unavailable)}")
-    return PriceResult(quotes=quotes, warnings=warnings, not_found=not_found, unavailable=unavailable)
+    result = PriceResult(quotes=quotes, warnings=warnings, not_found=not_found, unavailable=unavailable)
+    warm_until = live.fresh_until if isinstance(index, Ok) and not index.stale else None
+    if warm_until is not None and not (run.failures() or unavailable or any(q.stale for q in quotes)):
+        ids = len({coin.id for coins in candidates.values() for coin in coins})
+        hits = (("coingecko", ids + 1), ("defillama", ids if vs == "usd" else 0))  # + 1: the coin list
+        _remember(services, key, _Warm(result, warm_until, hits))
+    return result
 
 
 def _answered_for(
@@ -261,7 +274,8 @@ async def _fetch_live(
     if not contracts:  # warm path: everything cached, so skip scheduling concurrent fetches
         cached = prices.cached_prices(services, ids, llama_keys, vs)
         if cached is not None:
-            return _Live(cached[0], {}, cached[1] if vs == "usd" else None)
+            llama_rows = cached.defillama if vs == "usd" else None
+            return _Live(cached.coingecko, {}, llama_rows, fresh_until=cached.fresh_until)
 
     async def cg() -> PriceRows | None:
         if not ids:
@@ -290,6 +304,48 @@ async def _fetch_live(
         got = await run.ask("binance", prices.binance_prices(services))
         live.binance = got if isinstance(got, Ok) else None
     return live
+
+
+# --- warm answers ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Warm:
+    """An answer built wholly from fresh cache entries, and so the same for as long as they are fresh.
+
+    A warm call's own work (resolving tickers, two cache peeks, building quotes) was the larger part of
+    what this server adds to a warm call over stdio (docs/performance.md), so such an answer is kept
+    and given again until the first price in it stops being fresh; `hits` are the cache hits building
+    it again would have counted, so /metrics reads the same.
+    """
+
+    answer: PriceResult
+    fresh_until: float  # monotonic clock
+    hits: tuple[tuple[str, int], ...]
+
+
+MAX_WARM_ANSWERS = 512
+_warm: WeakKeyDictionary[Services, LRUCache[tuple[tuple[str, ...], str], _Warm]] = WeakKeyDictionary()
+
+
+def _reuse(services: Services, key: tuple[tuple[str, ...], str]) -> PriceResult | None:
+    answers = _warm.get(services)
+    if answers is None or (warm := answers.get(key)) is None:
+        return None
+    if services.clock.now() >= warm.fresh_until:
+        del answers[key]
+        return None
+    stats = services.pipeline.stats.cache
+    for provider, count in warm.hits:
+        stats[(provider, "hit")] += count
+    return warm.answer
+
+
+def _remember(services: Services, key: tuple[tuple[str, ...], str], warm: _Warm) -> None:
+    answers = _warm.get(services)
+    if answers is None:
+        answers = _warm[services] = LRUCache(MAX_WARM_ANSWERS)
+    answers[key] = warm
 
 
 # --- building quotes -------------------------------------------------------------------------

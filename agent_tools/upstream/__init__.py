@@ -13,7 +13,7 @@ Provider modules describe endpoints and shapes only; nothing here knows a provid
 `ProviderSpec`. This module is the public face; the parts are private modules by role.
 """
 
-from agent_tools.upstream._batch import Batcher
+from agent_tools.upstream._batch import Batcher, Peeked
 from agent_tools.upstream._bodies import Body, BodyAdapter
 from agent_tools.upstream._budget import Budget
 from agent_tools.upstream._cache import Fetched
@@ -33,6 +33,7 @@ __all__ = [
     "Fetched",
     "LimiterFull",
     "LoopClock",
+    "Peeked",
     "Pipeline",
     "ProviderSpec",
     "Retryable",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from agent_tools.errors import DeadlineExceeded, UpstreamError
 from agent_tools.upstream._bodies import BodyAdapter
@@ -15,6 +16,13 @@ from agent_tools.upstream._pipeline import Pipeline
 T = TypeVar("T")
 
 BATCH_WINDOW_S = 0.005
+
+
+class Peeked(NamedTuple, Generic[T]):
+    """Items served from the cache, and when (monotonic clock) the first of them stops being fresh."""
+
+    found: dict[str, Fetched[T]]
+    fresh_until: float
 
 
 class Batcher(Generic[T]):
@@ -53,17 +61,19 @@ class Batcher(Generic[T]):
     def _key(self, item: str) -> Hashable:
         return ("item", self._provider, self._scope, item)
 
-    def peek(self, items: Iterable[str]) -> dict[str, Fetched[T]] | None:
+    def peek(self, items: Iterable[str]) -> Peeked[T] | None:
         """Every item from the cache if all are fresh, else None: lets warm callers skip scheduling."""
         now = self._p.clock.now()
         found: dict[str, Fetched[T]] = {}
+        fresh_until = math.inf
         for item in items:
             entry = self._p.cache.get(self._key(item))
             if entry is None or now >= entry.fresh_until:
                 return None
             found[item] = Fetched(entry.value, entry.fetched_at)
+            fresh_until = min(fresh_until, entry.fresh_until)
         self._p.stats.cache[(self._provider, "hit")] += len(found)
-        return found
+        return Peeked(found, fresh_until)
 
     async def get_many(self, items: Iterable[str]) -> dict[str, Fetched[T] | None]:
         """Each item's value (None when the upstream has no such item)."""

@@ -10,7 +10,7 @@ from pydantic import FailFast, StrictFloat, StrictInt
 
 from agent_tools.errors import AgentToolsError, NotConfigured
 from agent_tools.settings import Settings
-from agent_tools.upstream import Batcher, Fetched, Pipeline, ProviderSpec, Retryable, Upstream
+from agent_tools.upstream import Batcher, Fetched, Peeked, Pipeline, ProviderSpec, Retryable, Upstream
 from agent_tools.upstream._bodies import Body, BodyAdapter
 
 PRICE_TTL_S = 60.0
@@ -118,7 +118,7 @@ class CoinGecko:
 
         return await self._batcher(("ids", vs_currency), fetch).get_many(ids)
 
-    def cached_prices(self, ids: Iterable[str], vs_currency: str) -> dict[str, Fetched[PriceRow]] | None:
+    def cached_prices(self, ids: Iterable[str], vs_currency: str) -> Peeked[PriceRow] | None:
         """All of `ids` from the cache when every one is fresh (no await, no request), else None."""
         batcher = self._batchers.get(("ids", vs_currency))
         return batcher.peek(ids) if batcher is not None else None

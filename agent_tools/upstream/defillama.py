@@ -18,7 +18,7 @@ from urllib.parse import quote
 from pydantic import AllowInfNan, Strict
 
 from agent_tools.settings import Settings
-from agent_tools.upstream import Batcher, Fetched, Pipeline, ProviderSpec, Upstream
+from agent_tools.upstream import Batcher, Fetched, Peeked, Pipeline, ProviderSpec, Upstream
 from agent_tools.upstream._bodies import Body, BodyAdapter
 
 PRICE_TTL_S = 60.0
@@ -86,7 +86,7 @@ class DefiLlama:
         """Current price per `coingecko:<id>` or `<chain>:<address>` key (None: unknown to DefiLlama)."""
         return await self._batcher.get_many(keys)
 
-    def cached_prices(self, keys: Iterable[str]) -> dict[str, Fetched[LlamaCoin]] | None:
+    def cached_prices(self, keys: Iterable[str]) -> Peeked[LlamaCoin] | None:
         """All of `keys` from the cache when every one is fresh (no await, no request), else None."""
         return self._batcher.peek(keys)
 

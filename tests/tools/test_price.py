@@ -292,3 +292,45 @@ async def test_an_unknown_name_in_another_currency_is_not_found(services: Servic
     async with connect(services) as client:
         out = await call(client, "get_price", symbols=["BTC", "NOSUCHCOIN"], vs_currency="eur")
         assert out["not_found"] == ["NOSUCHCOIN"] and out["unavailable"] == []
+
+
+# --- warm answers --------------------------------------------------------------------------------------
+
+
+def _hits(services: Services) -> tuple[int, int]:
+    stats = services.pipeline.stats.cache
+    return stats[("coingecko", "hit")], stats[("defillama", "hit")]
+
+
+@pytest.mark.looptime
+async def test_a_warm_answer_is_reused_while_its_prices_are_fresh(
+    services: Services, fake: FakeUpstream
+) -> None:
+    import asyncio
+
+    async with connect(services) as client:
+        first = await call(client, "get_price", symbols=["BTC", "SOL"])  # SOL: ambiguous, with a warning
+        before = _hits(services)
+        second = await call(client, "get_price", symbols=["BTC", "SOL"])
+        per_call = tuple(b - a for a, b in zip(before, _hits(services), strict=True))
+        assert second == first
+        btc = next(c for c in fake.coins if c["id"] == "bitcoin")
+        btc["price"] = 99000.0  # CoinGecko moves; the cached row (60 s) and the answer built on it do not
+        third = await call(client, "get_price", symbols=["BTC", "SOL"])
+        assert third == first
+        # a reused answer counts the cache hits its lookups would have made, so /metrics reads the same
+        assert per_call == (4, 3)  # the coin list + bitcoin, solana, sol-wormhole; their 3 DefiLlama keys
+        assert tuple(b - a for a, b in zip(before, _hits(services), strict=True)) == (8, 6)
+        await asyncio.sleep(61)  # past the price TTL: built again from fresh prices
+        fourth = await call(client, "get_price", symbols=["BTC", "SOL"])
+        assert fourth["quotes"][0]["price"] == 99000.0
+        assert fake.count("coingecko", "/api/v3/simple/price") == 2
+
+
+async def test_an_answer_with_a_failed_source_is_not_reused(services: Services, fake: FakeUpstream) -> None:
+    async with connect(services) as client:
+        fake.fail("defillama", Fault("status", 400))  # once, and not retried
+        degraded = await call(client, "get_price", symbols=["BTC"])
+        assert degraded["quotes"][0]["cross_check"] is None and degraded["warnings"]
+        recovered = await call(client, "get_price", symbols=["BTC"])
+        assert recovered["quotes"][0]["cross_check"] is not None and recovered["warnings"] == []
