@@ -139,9 +139,7 @@ def is_live(tool: str, structured: dict[str, Any] | None) -> bool:
         return False
     if tool == "get_price":
         return all(q["source"] != "snapshot" and not q["stale"] for q in structured["quotes"])
-    if tool == "get_grade":
-        return not structured["stale"]
-    return True  # search_assets has one live source (CoinGecko) and no snapshot
+    return not structured["stale"]  # get_grade and search_assets: the snapshot is always stale
 
 
 async def run(per_minute: int, minutes: int, seed: int) -> tuple[list[Call], LimitedFake]:

@@ -94,6 +94,24 @@ class CoinIndex:
     def contract(self, query: ContractQuery) -> Coin | None:
         return self.by_contract.get((query.chain.coingecko_platform or "", query.address.lower()))
 
+    def matches(self, text: str) -> list[tuple[int, Coin]]:
+        """Coins whose id, ticker or name matches `text` (any case), each with how closely: 0 the id,
+        1 the ticker, 2 an id or ticker starting with it, 3 a name containing it. A whole-list scan, for
+        when no search endpoint answers."""
+        needle = text.strip().lower()
+        found: list[tuple[int, Coin]] = []
+        for coin in self.by_id.values():
+            ticker = coin.symbol.lower()
+            if coin.id == needle:
+                found.append((0, coin))
+            elif ticker == needle:
+                found.append((1, coin))
+            elif coin.id.startswith(needle) or ticker.startswith(needle):
+                found.append((2, coin))
+            elif needle in coin.name.lower():
+                found.append((3, coin))
+        return found
+
 
 @dataclass(frozen=True)
 class Listing:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from agent_tools.domain.assets import Coin
+from agent_tools.domain.assets import Coin, CoinIndex
 from agent_tools.domain.chains import CHAINS
 from agent_tools.errors import InvalidArgument
 from agent_tools.services import Services
@@ -54,6 +54,11 @@ async def find_assets(services: Services, query: str, limit: int) -> SearchResul
     if misconfigured is not None:
         raise misconfigured
     if not isinstance(found, Ok):
+        if isinstance(index, Ok):  # the coin list is cached for hours: usually still there when search is not
+            listed = _from_coin_list(text, limit, index)
+            if listed.candidates:
+                listed.warnings[:0] = run.failure_notes()
+                return listed
         result = _from_snapshot(text, limit, "CoinGecko unavailable; searched the bundled snapshot", now)
         if not result.candidates:  # an empty snapshot search is not "nothing exists"
             raise run.error("no search source")
@@ -89,6 +94,38 @@ def _platforms(coin: Coin | None) -> dict[str, str]:
     return {_CHAIN_OF_PLATFORM[p]: a for p, a in coin.platforms.items() if p in _CHAIN_OF_PLATFORM}
 
 
+def _from_coin_list(text: str, limit: int, index: Ok[CoinIndex]) -> SearchResult:
+    """CoinGecko's own coin list, matched here: closest match first, then the snapshot's market cap (the
+    list has no ranking, so `market_cap_rank` is unknown)."""
+    caps = price_snapshot().by_id
+    hits = sorted(
+        index.value.matches(text),
+        key=lambda m: (
+            m[0],
+            -((a.market_cap or 0.0) if (a := caps.get(m[1].id)) else 0.0),
+            len(m[1].id),
+            m[1].id,
+        ),
+    )
+    return SearchResult(
+        query=text,
+        candidates=[
+            Candidate(
+                asset_id=coin.id,
+                symbol=coin.symbol.upper(),
+                name=coin.name,
+                market_cap_rank=None,
+                platforms=_platforms(coin),
+            )
+            for _, coin in hits[:limit]
+        ],
+        source="coingecko_coin_list",
+        as_of=datetime.fromtimestamp(index.fetched_at, tz=UTC),
+        stale=index.stale,
+        warnings=["CoinGecko search unavailable; matched against its coin list (no market-cap ranking)"],
+    )
+
+
 def _from_snapshot(text: str, limit: int, reason: str, now: float) -> SearchResult:
     snap = price_snapshot()
     needle = text.lower()
@@ -116,7 +153,8 @@ DESCRIPTION = f"""Find crypto assets by name, ticker or CoinGecko id; returns up
 candidates, best match first, each with its CoinGecko id, ticker, name, market-cap rank and token
 contracts per supported chain (ethereum, bsc, polygon, arbitrum, optimism, base, solana, ...).
 Use it to disambiguate a ticker before get_price, or to find a token's contract address before
-assess_rug_pull_risk. Source CoinGecko /search; offline it searches the bundled snapshot."""
+assess_rug_pull_risk. Source CoinGecko /search; when that fails, CoinGecko's cached coin list (matched
+here, no market-cap rank), then the bundled snapshot; offline, the snapshot only."""
 
 
 async def search_assets(
