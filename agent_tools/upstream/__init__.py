@@ -21,7 +21,7 @@ from agent_tools.upstream._clock import Clock, LoopClock, deadline_scope, remain
 from agent_tools.upstream._http import Upstream
 from agent_tools.upstream._limiter import LimiterFull
 from agent_tools.upstream._pipeline import Pipeline, Stats
-from agent_tools.upstream._spec import ErrorHook, ProviderSpec, Retryable, parse_retry_after
+from agent_tools.upstream._spec import ErrorHook, ProviderSpec, Retryable, code_error_hook, parse_retry_after
 
 __all__ = [
     "Batcher",
@@ -39,6 +39,7 @@ __all__ = [
     "Retryable",
     "Stats",
     "Upstream",
+    "code_error_hook",
     "deadline_scope",
     "parse_retry_after",
     "remaining",

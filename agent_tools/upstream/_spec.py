@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import email.utils
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
-from agent_tools.errors import AgentToolsError, UpstreamError, UpstreamRateLimited
+from agent_tools.errors import AgentToolsError, UpstreamBadResponse, UpstreamError, UpstreamRateLimited
 
 MAX_ATTEMPTS = 4
 MAX_RETRY_AFTER_S = 3 * 24 * 3600.0  # Binance bans last up to three days
@@ -77,6 +78,28 @@ def with_wait(
 
 ErrorHook = Callable[[httpx.Response, Any], "AgentToolsError | Retryable | None"]
 """Reads a provider's own error body (status and parsed JSON or None); None = not special."""
+
+_PLAIN_CODE = re.compile(r"\d{1,10}")
+
+
+def code_error_hook(
+    provider: str, display: str, request: str, *, success: str, rate_limited: str
+) -> ErrorHook:
+    """The hook for an exchange that answers `{"code": ...}`: `success` is no error, `rate_limited` (or
+    HTTP 429) its rate limit, any other code a refusal of `request`, shown only when it is plain digits."""
+
+    def hook(response: httpx.Response, body: Any) -> AgentToolsError | Retryable | None:
+        if not isinstance(body, dict) or response.status_code >= 500:  # 5xx: retried by the pipeline
+            return None
+        code = cast(dict[str, object], body).get("code")
+        if code is None or code == success:
+            return None
+        if code == rate_limited or response.status_code == 429:
+            return Retryable(UpstreamRateLimited(provider, f"{display} is rate limiting"))
+        shown = f" (code {code})" if isinstance(code, str) and _PLAIN_CODE.fullmatch(code) else ""
+        return UpstreamBadResponse(provider, f"{display} refused the {request}{shown}")
+
+    return hook
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,12 @@ its `chains[]`; one cached list answers every asset. Bitget wraps answers in `{"
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Literal
 
-import httpx
 from pydantic import BeforeValidator, FailFast, StringConstraints
 
-from agent_tools.errors import AgentToolsError, UpstreamBadResponse, UpstreamRateLimited
 from agent_tools.settings import Settings
-from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Retryable, Upstream
+from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Upstream, code_error_hook
 from agent_tools.upstream._bodies import Body, BodyAdapter
 
 COINS_PATH = "/api/v2/spot/public/coins"
@@ -29,7 +26,6 @@ RATE_LIMITED = "429"
 
 Amount = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{1,15}(\.\d{1,18})?$")]
 """A non-negative decimal string ("0.005"); anything else is drift, refused before caching."""
-_PLAIN_CODE = re.compile(r"\d{1,10}")
 
 
 def _flag(value: object) -> object:
@@ -63,26 +59,15 @@ class _Coins(Body):
 _COINS = BodyAdapter(_Coins)
 
 
-def _error_hook(response: httpx.Response, body: Any) -> AgentToolsError | Retryable | None:
-    """A body whose `code` is not 00000: 429 is Bitget's rate limit, anything else a refusal."""
-    if not isinstance(body, dict) or response.status_code >= 500:  # 5xx: retried by the pipeline
-        return None
-    code = cast(dict[str, object], body).get("code")
-    if code is None or code == SUCCESS:
-        return None
-    if code == RATE_LIMITED or response.status_code == 429:
-        return Retryable(UpstreamRateLimited("bitget", "Bitget is rate limiting"))
-    shown = f" (code {code})" if isinstance(code, str) and _PLAIN_CODE.fullmatch(code) else ""
-    return UpstreamBadResponse("bitget", f"Bitget refused the coin list request{shown}")
-
-
 def spec(settings: Settings) -> ProviderSpec:
     return ProviderSpec(
         name="bitget",
         display="Bitget",
         base_url=settings.bitget_base_url,
         rate_per_min=settings.rate_per_min("bitget"),
-        error_hook=_error_hook,
+        error_hook=code_error_hook(
+            "bitget", "Bitget", "coin list request", success=SUCCESS, rate_limited=RATE_LIMITED
+        ),
         hint="lower AGENT_TOOLS_BITGET_RATE_PER_MIN, or try again later",
     )
 

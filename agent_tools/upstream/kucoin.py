@@ -9,15 +9,12 @@ never repeated beyond the code itself.
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Literal
 
-import httpx
 from pydantic import FailFast, StringConstraints
 
-from agent_tools.errors import AgentToolsError, UpstreamBadResponse, UpstreamRateLimited
 from agent_tools.settings import Settings
-from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Retryable, Upstream
+from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Upstream, code_error_hook
 from agent_tools.upstream._bodies import Body, BodyAdapter
 
 CURRENCIES_PATH = "/api/v3/currencies"
@@ -31,7 +28,6 @@ RATE_LIMITED = "429000"
 
 Amount = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{1,15}(\.\d{1,18})?$")]
 """A non-negative decimal string ("0.0005"); anything else is drift, refused before caching."""
-_PLAIN_CODE = re.compile(r"\d{1,10}")
 
 
 class KucoinChain(Body):
@@ -58,26 +54,15 @@ class _Currencies(Body):
 _CURRENCIES = BodyAdapter(_Currencies)
 
 
-def _error_hook(response: httpx.Response, body: Any) -> AgentToolsError | Retryable | None:
-    """A body whose `code` is not 200000: 429000 is KuCoin's rate limit, anything else a refusal."""
-    if not isinstance(body, dict) or response.status_code >= 500:  # 5xx: retried by the pipeline
-        return None
-    code = cast(dict[str, object], body).get("code")
-    if code is None or code == SUCCESS:
-        return None
-    if code == RATE_LIMITED:
-        return Retryable(UpstreamRateLimited("kucoin", "KuCoin is rate limiting"))
-    shown = f" (code {code})" if isinstance(code, str) and _PLAIN_CODE.fullmatch(code) else ""
-    return UpstreamBadResponse("kucoin", f"KuCoin refused the currency list request{shown}")
-
-
 def spec(settings: Settings) -> ProviderSpec:
     return ProviderSpec(
         name="kucoin",
         display="KuCoin",
         base_url=settings.kucoin_base_url,
         rate_per_min=settings.rate_per_min("kucoin"),
-        error_hook=_error_hook,
+        error_hook=code_error_hook(
+            "kucoin", "KuCoin", "currency list request", success=SUCCESS, rate_limited=RATE_LIMITED
+        ),
         hint="lower AGENT_TOOLS_KUCOIN_RATE_PER_MIN, or try again later",
     )
 
