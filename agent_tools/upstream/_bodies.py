@@ -11,12 +11,25 @@ first time a body is parsed.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Generic, TypeVar, cast
+from typing import Annotated, Any, Generic, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, model_validator
+from pydantic import (
+    AllowInfNan,
+    BaseModel,
+    ConfigDict,
+    Strict,
+    StringConstraints,
+    TypeAdapter,
+    model_validator,
+)
 from typing_extensions import TypeForm
 
 T = TypeVar("T")
+
+Number = Annotated[float, Strict(), AllowInfNan(False)]
+"""A JSON number (an int is fine); a string, boolean, null, NaN or infinity is drift."""
+DecimalString = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{1,15}(\.\d{1,18})?$")]
+"""A non-negative decimal sent as a string ("0.0005"); anything else is drift, refused before caching."""
 
 
 class Body(BaseModel):

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, FailFast, StringConstraints
+from pydantic import BeforeValidator, FailFast
 
 from agent_tools.settings import Settings
 from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Upstream, code_error_hook
-from agent_tools.upstream._bodies import Body, BodyAdapter
+from agent_tools.upstream._bodies import Body, BodyAdapter, DecimalString
 
 COINS_PATH = "/api/v2/spot/public/coins"
 PUBLIC_URL = "https://api.bitget.com" + COINS_PATH
@@ -23,9 +23,6 @@ TTL_S = 300.0
 GRACE_S = 6 * 3600.0
 SUCCESS = "00000"
 RATE_LIMITED = "429"
-
-Amount = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{1,15}(\.\d{1,18})?$")]
-"""A non-negative decimal string ("0.005"); anything else is drift, refused before caching."""
 
 
 def _flag(value: object) -> object:
@@ -41,9 +38,9 @@ class BitgetChain(Body):
 
     chain: str
     withdrawable: Flag
-    withdrawFee: Amount
-    extraWithdrawFee: Amount | None = None
-    minWithdrawAmount: Amount | None = None
+    withdrawFee: DecimalString
+    extraWithdrawFee: DecimalString | None = None
+    minWithdrawAmount: DecimalString | None = None
 
 
 class BitgetCoin(Body):

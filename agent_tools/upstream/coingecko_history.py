@@ -13,14 +13,14 @@ close; their size follows `days` (1-2: 30 minutes, 3-30: 4 hours, 31 and more: 4
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 from urllib.parse import quote
 
-from pydantic import AllowInfNan, Field, Strict
+from pydantic import Field
 
 from agent_tools.settings import Settings
 from agent_tools.upstream import Fetched, Pipeline, Upstream, coingecko
-from agent_tools.upstream._bodies import Body, BodyAdapter
+from agent_tools.upstream._bodies import Body, BodyAdapter, Number
 
 HISTORY_TTL_S = 6 * 3600.0
 """Daily points change once a day; the newest (intraday) point may lag by hours."""
@@ -33,8 +33,6 @@ OHLC_DAYS = (1, 7, 14, 30, 90, 180, 365)
 Days = int | Literal["max"]
 Point = tuple[float, float | None]
 """[unix milliseconds, value]; CoinGecko sends null where it has no value."""
-Number = Annotated[float, Strict(), AllowInfNan(False)]
-"""A JSON number (an int is fine); a string, boolean, null, NaN or infinity is drift."""
 Candle = tuple[Number, Number, Number, Number, Number]
 """[close time in unix milliseconds, open, high, low, close]."""
 

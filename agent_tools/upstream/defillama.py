@@ -12,20 +12,17 @@ absent from `coins`. The server's cap on `span` is undocumented.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Literal
+from typing import Literal
 from urllib.parse import quote
-
-from pydantic import AllowInfNan, Strict
 
 from agent_tools.settings import Settings
 from agent_tools.upstream import Batcher, Fetched, Peeked, Pipeline, ProviderSpec, Upstream
-from agent_tools.upstream._bodies import Body, BodyAdapter
+from agent_tools.upstream._bodies import Body, BodyAdapter, Number
 
 PRICE_TTL_S = 60.0
 KEYS_PER_REQUEST = 250  # about 6 KB of URL, under common 8 KB limits
 CHART_TTL_S: dict[str, float] = {"1h": 300.0, "1d": 3600.0, "1w": 3600.0}
 ChartPeriod = Literal["1h", "1d", "1w"]
-Number = Annotated[float, Strict(), AllowInfNan(False)]
 
 
 class LlamaCoin(Body):

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import FailFast, StringConstraints
+from pydantic import FailFast
 
 from agent_tools.settings import Settings
 from agent_tools.upstream import Fetched, Pipeline, ProviderSpec, Upstream, code_error_hook
-from agent_tools.upstream._bodies import Body, BodyAdapter
+from agent_tools.upstream._bodies import Body, BodyAdapter, DecimalString
 
 CURRENCIES_PATH = "/api/v3/currencies"
 PUBLIC_URL = "https://api.kucoin.com" + CURRENCIES_PATH
@@ -26,18 +26,15 @@ GRACE_S = 6 * 3600.0
 SUCCESS = "200000"
 RATE_LIMITED = "429000"
 
-Amount = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{1,15}(\.\d{1,18})?$")]
-"""A non-negative decimal string ("0.0005"); anything else is drift, refused before caching."""
-
 
 class KucoinChain(Body):
     """One chain of a currency. Fields KuCoin leaves null for a chain are unknown, not zero."""
 
     chainName: str
     chainId: str
-    withdrawalMinSize: Amount | None = None
-    withdrawalMinFee: Amount | None = None
-    withdrawFeeRate: Amount | None = None
+    withdrawalMinSize: DecimalString | None = None
+    withdrawalMinFee: DecimalString | None = None
+    withdrawFeeRate: DecimalString | None = None
     isWithdrawEnabled: bool
 
 
