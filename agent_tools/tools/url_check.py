@@ -100,13 +100,13 @@ async def check(services: Services, url: str, ctx: Context) -> UrlResult:
             warnings += run.failure_notes() or [f"{GOPLUS}: no verdict for this site"]
     if verdict is not None:
         findings = by_severity([*phishing_findings(verdict, parsed.url, GOPLUS), *findings])
-    listed = verdict is not None
+    answered = verdict is not None  # GoPlus gave a verdict (listed or not)
     official = inspection.official
-    risk = level(findings, complete=official is not None or listed)
+    risk = level(findings, complete=official is not None or answered)
     coverage = Coverage(
-        checked=[*OFFLINE_CHECKS, *([PHISHING_LIST] if listed else [])],
-        unknown=[] if listed else [PHISHING_LIST],
-        sources_ok=[GOPLUS] if listed else [],
+        checked=[*OFFLINE_CHECKS, *([PHISHING_LIST] if answered else [])],
+        unknown=[] if answered else [PHISHING_LIST],
+        sources_ok=[GOPLUS] if answered else [],
         sources_failed=list(run.failures()),
     )
     return UrlResult(
@@ -120,7 +120,7 @@ async def check(services: Services, url: str, ctx: Context) -> UrlResult:
         findings=findings,
         lookalike_of=inspection.lookalike_of,
         coverage=coverage,
-        source=["official_domains_list", *([GOPLUS] if listed else [])],
+        source=["official_domains_list", *([GOPLUS] if answered else [])],
         as_of=as_of,
         stale=stale,
         warnings=warnings,
