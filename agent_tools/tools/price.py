@@ -217,8 +217,8 @@ async def fetch_prices(services: Services, symbols: Sequence[str], vs_currency: 
     result = PriceResult(quotes=quotes, warnings=warnings, not_found=not_found, unavailable=unavailable)
     warm_until = live.fresh_until if isinstance(index, Ok) and not index.stale else None
     if warm_until is not None and not (run.failures() or unavailable or any(q.stale for q in quotes)):
-        ids = len({coin.id for coins in candidates.values() for coin in coins})
-        hits = (("coingecko", ids + 1), ("defillama", ids if vs == "usd" else 0))  # + 1: the coin list
+        # the cache hits the warm path counted: the coin list, then one per row of each provider
+        hits = (("coingecko", 1 + len(live.cg or {})), ("defillama", len(live.llama or {})))
         _remember(services, key, _Warm(result, warm_until, hits))
     return result
 
