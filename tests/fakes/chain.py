@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from agent_tools.domain.chains import CHAINS
-from tests.fakes.upstream import DEFAULT_COINS, FakeUpstream, Fault, coin
+from tests.fakes.upstream import DEFAULT_COINS, FakeUpstream, FaultQueue, coin
 
 HOSTS = {
     "mempool.space": "mempool",
@@ -78,8 +78,9 @@ CHAIN_COINS = [
 """A price for every fee chain's native coin."""
 
 
-class FakeChain:
+class FakeChain(FaultQueue):
     def __init__(self, prices: FakeUpstream | None = None) -> None:
+        super().__init__()
         self.prices = prices or FakeUpstream(CHAIN_COINS)
         self.requests: list[httpx.Request] = []
         self.mempool: dict[str, Any] = dict(MEMPOOL_FEES)
@@ -92,15 +93,8 @@ class FakeChain:
         self.solana_fees = list(SOLANA_FEES)
         self.rpc_errors: dict[str, dict[str, Any]] = {}  # method -> JSON-RPC error object, every call
         self.etherscan_errors: list[str] = []  # NOTOK result texts for the next calls, in order
-        self._faults: dict[str, list[Fault]] = {}
 
     # -- control ----------------------------------------------------------------------------------
-
-    def fail(self, provider: str, *faults: Fault) -> None:
-        self._faults.setdefault(provider, []).extend(faults)
-
-    def fail_always(self, provider: str, fault: Fault, times: int = 50) -> None:
-        self.fail(provider, *([fault] * times))
 
     def count(self, provider: str | None = None) -> int:
         """Requests to one fee provider, or to all of them (price requests are `prices.count`)."""
@@ -128,9 +122,9 @@ class FakeChain:
         if provider is None:
             return await self.prices.handle(request)
         self.requests.append(request)
-        queue = self._faults.get(provider)
-        if queue:
-            return await self.prices._fault(queue.pop(0), request)
+        fault = self.next_fault(provider)
+        if fault is not None:
+            return await self.prices._fault(fault, request)
         if provider == "mempool":
             if request.url.path != "/api/v1/fees/recommended":
                 return httpx.Response(404, text="Not Found")

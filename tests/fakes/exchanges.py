@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from tests.fakes.upstream import DEFAULT_COINS, FakeUpstream, Fault, coin
+from tests.fakes.upstream import DEFAULT_COINS, FakeUpstream, FaultQueue, coin
 
 HOSTS = {"api.kucoin.com": "kucoin", "api.bitget.com": "bitget"}
 
@@ -139,19 +139,13 @@ BITGET_RECORDED: dict[str, Any] = {
 EXCHANGE_COINS = [*DEFAULT_COINS, coin("tether", "usdt", "Tether", 1.0, 1.4e11)]
 
 
-class FakeExchanges:
+class FakeExchanges(FaultQueue):
     def __init__(self, prices: FakeUpstream | None = None) -> None:
+        super().__init__()
         self.prices = prices or FakeUpstream(EXCHANGE_COINS)
         self.kucoin: dict[str, Any] = copy.deepcopy(KUCOIN_RECORDED)
         self.bitget: dict[str, Any] = copy.deepcopy(BITGET_RECORDED)
         self.requests: list[httpx.Request] = []
-        self._faults: dict[str, list[Fault]] = {}
-
-    def fail(self, provider: str, *faults: Fault) -> None:
-        self._faults.setdefault(provider, []).extend(faults)
-
-    def fail_always(self, provider: str, fault: Fault, times: int = 50) -> None:
-        self.fail(provider, *([fault] * times))
 
     def count(self, provider: str | None = None) -> int:
         return sum(
@@ -169,9 +163,9 @@ class FakeExchanges:
         if provider is None:
             return await self.prices.handle(request)
         self.requests.append(request)
-        queue = self._faults.get(provider)
-        if queue:
-            return await self.prices._fault(queue.pop(0), request)
+        fault = self.next_fault(provider)
+        if fault is not None:
+            return await self.prices._fault(fault, request)
         if provider == "kucoin":
             if not request.url.path.endswith("/api/v3/currencies"):  # a mirror may add a prefix
                 return httpx.Response(404, json={"code": "404000", "msg": "Not Found"})

@@ -99,9 +99,9 @@ class GradeFake(FakeUpstream):
         if request.url.host != TM_HOST:
             return await super().handle(request)
         self.requests.append(request)
-        queue = self._faults.get("tokenmetrics")
-        if queue:
-            return await self._fault(queue.pop(0), request)
+        fault = self.next_fault("tokenmetrics")
+        if fault is not None:
+            return await self._fault(fault, request)
         return self._tokenmetrics(request)
 
     # -- CoinGecko market_chart and ohlc --------------------------------------------------------------

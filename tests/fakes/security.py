@@ -716,9 +716,9 @@ class SecurityFake(FakeUpstream):
     async def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         provider = HOSTS.get(request.url.host, "unknown")
-        queue = self._faults.get(provider)
-        if queue:
-            return await self._fault(queue.pop(0), request)
+        fault = self.next_fault(provider)
+        if fault is not None:
+            return await self._fault(fault, request)
         path, params = request.url.path, request.url.params
         if provider == "goplus":
             return self._goplus(path, params.get("contract_addresses", ""))

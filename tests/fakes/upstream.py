@@ -76,22 +76,33 @@ DEFAULT_COINS = [
 ]
 
 
-class FakeUpstream:
-    def __init__(self, coins: list[dict[str, Any]] | None = None) -> None:
-        self.coins = [dict(c) for c in (coins or DEFAULT_COINS)]
-        self.llama_override: dict[str, float] = {}  # coingecko id -> DefiLlama price (default: same as CG)
-        self.llama_missing: set[str] = set()
-        self.binance_override: dict[str, float] = {}
-        self.requests: list[httpx.Request] = []
-        self._faults: dict[str, list[Fault]] = {}
+class FaultQueue:
+    """Failures queued per provider: each request to it takes the next one, until none are left."""
 
-    # -- control ----------------------------------------------------------------------------------
+    def __init__(self) -> None:
+        self._faults: dict[str, list[Fault]] = {}
 
     def fail(self, provider: str, *faults: Fault) -> None:
         self._faults.setdefault(provider, []).extend(faults)
 
     def fail_always(self, provider: str, fault: Fault, times: int = 50) -> None:
         self.fail(provider, *([fault] * times))
+
+    def next_fault(self, provider: str) -> Fault | None:
+        queue = self._faults.get(provider)
+        return queue.pop(0) if queue else None
+
+
+class FakeUpstream(FaultQueue):
+    def __init__(self, coins: list[dict[str, Any]] | None = None) -> None:
+        super().__init__()
+        self.coins = [dict(c) for c in (coins or DEFAULT_COINS)]
+        self.llama_override: dict[str, float] = {}  # coingecko id -> DefiLlama price (default: same as CG)
+        self.llama_missing: set[str] = set()
+        self.binance_override: dict[str, float] = {}
+        self.requests: list[httpx.Request] = []
+
+    # -- control ----------------------------------------------------------------------------------
 
     def count(self, provider: str | None = None, path_prefix: str = "") -> int:
         return sum(
@@ -112,9 +123,9 @@ class FakeUpstream:
     async def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         provider = HOSTS.get(request.url.host, "unknown")
-        queue = self._faults.get(provider)
-        if queue:
-            return await self._fault(queue.pop(0), request)
+        fault = self.next_fault(provider)
+        if fault is not None:
+            return await self._fault(fault, request)
         if provider == "coingecko":
             return self._coingecko(request)
         if provider == "defillama":

@@ -237,9 +237,9 @@ class WalletFake(SecurityFake):
         if not mine:
             return await super().handle(request)
         self.requests.append(request)
-        queue = self._faults.get("goplus")
-        if queue:
-            return await self._fault(queue.pop(0), request)
+        fault = self.next_fault("goplus")
+        if fault is not None:
+            return await self._fault(fault, request)
         params = request.url.params
         if path.startswith("/api/v1/address_security/"):
             code, result = self.addresses.get(path.rsplit("/", 1)[1], (1, address_record()))
